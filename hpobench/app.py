@@ -1,0 +1,93 @@
+"""The command line's work: turn a composed Hydra config into a run and a summary."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from hpobench.budget import Budget
+from hpobench.errors import UserError
+from hpobench.runner import RunOutcome, run
+from hpobench.storage import RunFolder
+
+TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
+
+
+def main(cfg: DictConfig) -> float | None:
+    """Run one (method, task, seed) from a composed config; returns the best loss."""
+    hydra = HydraConfig.get()
+    folder = RunFolder(hydra.runtime.output_dir)
+    labels = {"study": cfg.study, "task": hydra.runtime.choices.task, "method": hydra.runtime.choices.method}
+    try:
+        outcome = _run(cfg, hydra, folder, labels)
+    except UserError as error:
+        _remove_empty(folder.path, Path(cfg.results_dir).resolve().parent)
+        print(f"hpobench: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    print(summary(outcome, labels, cfg.seed, folder.path))
+    best = outcome.best
+    return best["loss"] if best else None
+
+
+def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> RunOutcome:
+    task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
+    budget = Budget.from_config(OmegaConf.to_container(cfg.budget, resolve=True), cfg.task.get("default_budget"))
+    task = _instantiate(task_cfg, "task", labels["task"])
+    make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", labels["method"])
+    config = {"method": OmegaConf.to_container(cfg.method, resolve=True), "task": task_cfg,
+              "seed": cfg.seed, "budget": budget.as_dict(), "workers": cfg.workers}
+    files = {".hydra/config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
+             ".hydra/overrides.yaml": OmegaConf.to_yaml(list(hydra.overrides.task))}
+    progress = sys.stderr.isatty() if cfg.progress == "auto" else bool(cfg.progress)
+    if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
+        raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
+    return run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,
+               labels=labels, config=config, files=files, progress=progress)
+
+
+def _instantiate(node: dict[str, Any], group: str, name: str) -> Any:
+    try:
+        return instantiate(node)
+    except UserError:
+        raise
+    except Exception as error:
+        cause = error.__cause__ or error
+        raise UserError(f"conf/{group}/{name}.yaml does not fit its class ({cause}); "
+                        f"fix the {group}.* settings.") from error
+
+
+def _remove_empty(path: Path, stop: Path) -> None:
+    """Remove ``path`` and its parents up to ``stop`` while they are empty (Hydra makes them early)."""
+    path = path.resolve()
+    while path != stop and stop in path.parents and path.is_dir() and not any(path.iterdir()):
+        shutil.rmtree(path)
+        path = path.parent
+
+
+def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path) -> str:
+    records = outcome.records
+    failed = sum(r["status"] == "failed" for r in records)
+    best = outcome.best
+    head = "already finished, skipped" if outcome.skipped else f"stopped: {outcome.stop_reason}"
+    if outcome.replayed and not outcome.skipped:
+        head += f" (resumed after {outcome.replayed} recorded trials)"
+    lines = [f"hpobench: {labels['method']} on {labels['task']}, seed {seed}: {head}",
+             f"  trials     {len(records)} ({failed} failed)"]
+    if best is not None:
+        line = f"  best loss  {best['loss']:.6g} (trial {best['trial_id']})"
+        if outcome.optimum is not None:
+            line += f", regret {best['loss'] - outcome.optimum:.3g} (optimum {outcome.optimum:.6g})"
+        lines.append(line)
+        lines.append(f"  config     {best['config']}")
+    sim = records[-1]["sim_end"] if records else 0.0
+    method_time = sum(r["optimizer_time"] for r in records)
+    lines.append(f"  time       {sim:.6g} s simulated, {outcome.wall_time:.3g} s wall "
+                 f"({method_time:.3g} s in the method)")
+    lines.append(f"  results    {path}")
+    return "\n".join(lines)

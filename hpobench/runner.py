@@ -1,0 +1,295 @@
+"""The runner: one method, one task, one seed, until a budget is spent.
+
+It owns the loop, the clock and the budget. With ``workers > 1`` it simulates
+asynchronous workers: each trial is evaluated when it starts, and its result
+is revealed to the method when the simulated clock reaches its finish time
+(start + reported cost). Finish events are processed in order of simulated
+time, ties first-in-first-out, and a method is asked whenever a worker is
+free. A run is therefore a pure function of (method, task, seed, budget,
+workers) for tasks whose costs are tabulated or modelled.
+
+Resuming replays: the method is rebuilt from the seed and asked again, and
+trials already in ``trials.jsonl`` take their recorded results instead of
+being evaluated. Methods being deterministic, the replay retraces the
+interrupted run exactly (this is checked trial by trial), so no trial is
+lost or evaluated twice and no method needs to save its state.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from hpobench.budget import Budget
+from hpobench.errors import UserError
+from hpobench.methods.base import Method
+from hpobench.provenance import environment, now
+from hpobench.storage import RunFolder, clean_float, write_atomic
+from hpobench.tasks.base import Task
+from hpobench.trial import Result, Trial
+
+METHOD_STREAM, TASK_STREAM = 0, 1
+
+
+@dataclass
+class RunOutcome:
+    """What a run did: its records in finishing order and why it stopped."""
+
+    records: list[dict[str, Any]]
+    stop_reason: str
+    optimum: float | None = None
+    skipped: bool = False
+    replayed: int = 0
+    wall_time: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        ok = [r for r in self.records if r["status"] == "ok"]
+        return min(ok, key=lambda r: r["loss"]) if ok else None
+
+
+def method_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(METHOD_STREAM,)))
+
+
+def trial_seed(seed: int, trial_id: int) -> int:
+    """The seed handed to ``task.evaluate``: fixed by the run seed and trial id,
+    so it does not depend on evaluation order or on resuming."""
+    return int(np.random.SeedSequence(seed, spawn_key=(TASK_STREAM, trial_id)).generate_state(1)[0])
+
+
+def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> Method:
+    """Build the method for ``task`` and check that the task has what it needs."""
+    try:
+        method = make_method(space=task.space, fidelity=task.fidelity, rng=method_rng(seed))
+    except TypeError as error:  # constructors only store settings, so this is a bad setting name
+        raise UserError(f"The method's settings do not fit it ({error}); fix the method.* settings.") from error
+    missing = sorted(method.requires - task.capabilities())
+    if missing:
+        has = sorted(task.capabilities()) or ["nothing optional"]
+        raise UserError(f"{type(method).__name__} needs a task that supports {missing}, but "
+                        f"{type(task).__name__} supports {has}; pick a task with {missing[0]} or another method.")
+    return method
+
+
+def run(
+    make_method: Callable[..., Method],
+    task: Task,
+    *,
+    seed: int,
+    budget: Budget,
+    workers: int = 1,
+    folder: RunFolder | None = None,
+    labels: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
+    progress: bool = False,
+) -> RunOutcome:
+    """Run ``make_method(space=, fidelity=, rng=)`` on ``task`` until ``budget`` is spent.
+
+    Args:
+        make_method: builds the method; it gets the task's space and fidelity
+            and a generator from ``seed``.
+        task: the task to evaluate on.
+        seed: the run's seed.
+        budget: when to stop.
+        workers: simulated asynchronous workers.
+        folder: where to record; None records in memory only.
+        labels: ``study``, ``task`` and ``method`` names for ``run.json``.
+        config: the settings that define the run; a folder holding a run of
+            other settings is refused rather than mixed.
+        files: more files (relative path to text) to write into the folder
+            when the run starts, such as the resolved Hydra config.
+        progress: show a progress bar on stderr (after two seconds).
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UserError(f"workers must be a positive integer, got {workers!r}.")
+    method = build_method(make_method, task, seed)
+    recorded: list[dict[str, Any]] = []
+    if folder is not None:
+        recorded = _open_folder(folder, config)
+        if folder.is_finished():
+            info = folder.read_info()
+            return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
+        _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
+        for name, text in (files or {}).items():
+            write_atomic(folder.path / name, text)
+    loop = _Loop(method, task, seed, budget, workers, folder, recorded)
+    bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
+               desc=" ".join(str(v) for v in (labels or {}).values()) or None)
+    try:
+        stop_reason = loop.run(bar)
+    finally:
+        bar.close()
+        if folder is not None:
+            folder.close()
+    outcome = RunOutcome(loop.records, stop_reason, task.optimum, replayed=len(recorded), wall_time=loop.wall_used)
+    if folder is not None:
+        _write_end(folder, outcome)
+    return outcome
+
+
+class _Loop:
+    """The event loop of one run; state lives here so ``run`` stays readable."""
+
+    def __init__(self, method: Method, task: Task, seed: int, budget: Budget, workers: int,
+                 folder: RunFolder | None, recorded: list[dict[str, Any]]):
+        self.method, self.task, self.seed, self.budget = method, task, seed, budget
+        self.workers, self.folder, self.recorded = workers, folder, recorded
+        self.replay = {r["trial_id"]: r for r in recorded}
+        self.records: list[dict[str, Any]] = []
+        self.finished: dict[int, float | None] = {}  # finished trial id -> fidelity it reached
+        self.used_ids: set[int] = set()
+        self.can_continue = "checkpoint" in task.capabilities()
+        self.fid = task.fidelity
+        self.clock = 0.0
+        self.fidelity_used = 0.0
+        self.wall_used = 0.0
+        self.started = 0
+
+    def run(self, bar: tqdm) -> str:
+        idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
+        events: list[tuple] = []  # heap of (finish time, start order, ...)
+        while True:
+            while idle and (self.budget.evals is None or self.started < self.budget.evals):
+                tic = time.perf_counter()
+                trial = self.method.ask()
+                ask_time = time.perf_counter() - tic
+                if trial is None:
+                    break
+                start = self._start(trial, ask_time, heapq.heappop(idle))
+                heapq.heappush(events, (self.clock + start[2]["cost"], self.started, *start))
+                self.started += 1
+            if not events:
+                return "method finished"
+            end, _, trial, result, record = heapq.heappop(events)
+            self.clock = end
+            heapq.heappush(idle, record["worker"])
+            tic = time.perf_counter()
+            self.method.tell(trial, result)
+            record["optimizer_time"] += time.perf_counter() - tic
+            self._finish(trial, record)
+            bar.update()
+            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used)
+            if reached:
+                return reached
+
+    def _start(self, trial: Trial, ask_time: float, worker: int) -> tuple[Trial, Result, dict[str, Any]]:
+        fidelity = self._check(trial)
+        old = self.replay.get(trial.id)
+        if old is not None:
+            result, wall, error = _result_of(old), old["wall_time"], old["error"]
+            if (old["config"], old["fidelity"], old["parent"]) != (trial.config, fidelity, trial.parent):
+                raise UserError(_differs(self.folder, trial.id))
+        else:
+            result, wall, error = self._evaluate(trial)
+        continued = trial.parent is not None and self.can_continue
+        record = {
+            "trial_id": trial.id, "config": trial.config, "fidelity": fidelity, "parent": trial.parent,
+            "continued": continued, "status": "failed" if error else "ok", "loss": clean_float(result.loss),
+            "test_loss": clean_float(result.test_loss), "cost": result.cost, "error": error,
+            "budget_used": None, "sim_start": self.clock, "sim_end": self.clock + result.cost,
+            "worker": worker, "wall_time": wall, "optimizer_time": ask_time, "info": result.info,
+        }
+        return trial, result, record
+
+    def _evaluate(self, trial: Trial) -> tuple[Result, float, str | None]:
+        tic = time.perf_counter()
+        try:
+            result = self.task.evaluate(trial, trial_seed(self.seed, trial.id))
+            error = None if math.isfinite(result.loss) else f"the task returned loss={result.loss}"
+            if not (math.isfinite(result.cost) and result.cost >= 0):
+                raise ValueError(f"the task reported cost={result.cost}; costs must be finite and >= 0")
+        except Exception as exc:  # a failing evaluation is a failed trial, never a crashed run
+            error = f"{type(exc).__name__}: {exc}"
+            result = Result(math.nan, 0.0, info={})
+        return result, time.perf_counter() - tic, error
+
+    def _finish(self, trial: Trial, record: dict[str, Any]) -> None:
+        fidelity = record["fidelity"]
+        if self.fid is None:
+            spent = 1.0
+        else:
+            base = self.finished[trial.parent] if record["continued"] else 0.0
+            spent = (fidelity - base) / self.fid.max
+        self.finished[trial.id] = fidelity
+        self.fidelity_used += spent
+        record["budget_used"] = self.fidelity_used
+        n = len(self.records)
+        if n < len(self.recorded):  # replaying: the run must retrace the recorded one
+            old = self.recorded[n]
+            if old["trial_id"] != trial.id:
+                raise UserError(_differs(self.folder, trial.id))
+            record["wall_time"], record["optimizer_time"] = old["wall_time"], old["optimizer_time"]
+        elif self.folder is not None:
+            self.folder.append_trial(record)
+        self.wall_used += record["wall_time"] + record["optimizer_time"]
+        self.records.append(record)
+
+    def _check(self, trial: Trial) -> float | None:
+        """Refuse trials a method must not ask for; return the resolved fidelity."""
+        problem = self.task.space.check(trial.config)
+        if trial.id in self.used_ids:
+            problem = problem or f"trial id {trial.id} was used before"
+        self.used_ids.add(trial.id)
+        if trial.parent is not None and trial.parent not in self.finished:
+            problem = problem or f"parent {trial.parent} is not a finished trial"
+        fidelity = trial.fidelity
+        if self.fid is None:
+            if fidelity is not None:
+                problem = problem or "the task has no fidelity, but the trial asks for one"
+        else:
+            fidelity = self.fid.max if fidelity is None else fidelity
+            problem = problem or self.fid.check(fidelity)
+        if problem:
+            raise RuntimeError(f"{type(self.method).__name__} asked for an invalid trial {trial}: {problem}")
+        return fidelity
+
+
+def _result_of(record: dict[str, Any]) -> Result:
+    loss = math.nan if record["loss"] is None else record["loss"]
+    test = record["test_loss"]
+    return Result(loss, record["cost"], test, record["info"])
+
+
+def _differs(folder: RunFolder | None, trial_id: int) -> str:
+    return (f"The trials recorded in {folder.path if folder else 'the folder'} differ from this run at trial "
+            f"{trial_id}, so they were made by other code or settings; delete that folder or choose another study=.")
+
+
+def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The trials already recorded, after checking the folder holds this run."""
+    if folder.has_run():
+        old = folder.read_info().get("config")
+        if old != config:
+            keys = sorted(k for k in set(old or {}) | set(config or {}) if (old or {}).get(k) != (config or {}).get(k))
+            raise UserError(f"{folder.path} holds a run with other settings (differing in {keys}); "
+                            f"delete that folder or choose another study= to keep both.")
+    return folder.read_trials(repair=not folder.is_finished())
+
+
+def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
+                 resumed: bool) -> None:
+    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now()}
+    info.update(status="running", environment=environment())
+    if resumed:
+        info["resumed"] = [*info.get("resumed", []), now()]
+    folder.write_info(info)
+
+
+def _write_end(folder: RunFolder, outcome: RunOutcome) -> None:
+    info = folder.read_info()
+    best = outcome.best
+    info.update(status="finished", end=now(), stop_reason=outcome.stop_reason, n_trials=len(outcome.records),
+                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None)
+    folder.write_info(info)
+    folder.mark_done()

@@ -1,0 +1,238 @@
+"""Search spaces as data: three parameter kinds and one unit-cube transform.
+
+Every method works on the unit cube ``[0, 1]^d`` and lets the space decode
+points into configurations, so random search, grid search, GP and TPE never
+branch on parameter kinds:
+
+* ``Float``: linear (or logarithmic) between ``low`` and ``high``.
+* ``Int``: the interval ``[low - 0.5, high + 0.5]`` is cut into equal cells,
+  one per integer (in log space when ``log``), so uniform points in the cube
+  give every integer the same chance (log-uniform chances when ``log``).
+* ``Categorical``: ``n`` equal cells, one per choice; encoding puts a choice
+  at the centre of its cell.
+
+Decoding and encoding work on whole batches (rows are configurations) because
+per-value Python loops dominate the cost of cheap methods.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hpobench.errors import UserError
+
+Value = float | int | str | bool
+Config = dict[str, Value]
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real-valued parameter in ``[low, high]``, log-scaled when ``log``."""
+
+    low: float
+    high: float
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        _check_bounds(self.low, self.high, self.log)
+
+    def _ends(self) -> tuple[float, float]:
+        if self.log:
+            return math.log(self.low), math.log(self.high)
+        return float(self.low), float(self.high)
+
+    def from_unit(self, u: np.ndarray) -> list[float]:
+        a, b = self._ends()
+        x = a + u * (b - a)
+        if self.log:
+            x = np.exp(x)
+        return np.clip(x, self.low, self.high).tolist()
+
+    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
+        a, b = self._ends()
+        x = np.asarray(list(values), dtype=float)
+        return ((np.log(x) if self.log else x) - a) / (b - a)
+
+    def grid(self, resolution: int) -> list[float]:
+        make = np.geomspace if self.log else np.linspace
+        return make(self.low, self.high, resolution).tolist()
+
+    def contains(self, value: Any) -> bool:
+        numeric = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
+        return numeric and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Int:
+    """An integer parameter in ``[low, high]``, log-scaled when ``log``."""
+
+    low: int
+    high: int
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if not (_is_int(self.low) and _is_int(self.high)):
+            raise UserError(f"Int bounds must be integers, got low={self.low!r} and high={self.high!r}; "
+                            "use Float for real values.")
+        _check_bounds(self.low, self.high, self.log)
+
+    def _ends(self) -> tuple[float, float]:
+        a, b = self.low - 0.5, self.high + 0.5
+        return (math.log(a), math.log(b)) if self.log else (a, b)
+
+    def from_unit(self, u: np.ndarray) -> list[int]:
+        a, b = self._ends()
+        x = a + u * (b - a)
+        if self.log:
+            x = np.exp(x)
+        return np.clip(np.floor(x + 0.5), self.low, self.high).astype(np.int64).tolist()
+
+    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
+        a, b = self._ends()
+        x = np.asarray(list(values), dtype=float)
+        return ((np.log(x) if self.log else x) - a) / (b - a)
+
+    def grid(self, resolution: int) -> list[int]:
+        make = np.geomspace if self.log else np.linspace
+        points = np.rint(make(self.low, self.high, resolution)).astype(np.int64)
+        return sorted(set(points.tolist()))
+
+    def contains(self, value: Any) -> bool:
+        return _is_int(value) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A choice among ``choices`` (strings, numbers or booleans), unordered."""
+
+    choices: tuple[Value, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "choices", tuple(self.choices))
+        if not self.choices:
+            raise UserError("Categorical needs at least one choice; list the values it may take.")
+        if len(set(self.choices)) != len(self.choices):
+            raise UserError(f"Categorical choices {list(self.choices)} repeat a value; list each choice once.")
+
+    def from_unit(self, u: np.ndarray) -> list[Value]:
+        n = len(self.choices)
+        index = np.minimum((u * n).astype(np.int64), n - 1)
+        return [self.choices[i] for i in index.tolist()]
+
+    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
+        position = {c: i for i, c in enumerate(self.choices)}
+        index = np.asarray([position[v] for v in values], dtype=float)
+        return (index + 0.5) / len(self.choices)
+
+    def grid(self, resolution: int) -> list[Value]:
+        return list(self.choices)
+
+    def contains(self, value: Any) -> bool:
+        # Compare with the type as well: True == 1 must not pass for an int choice.
+        return any(value == c and type(value) is type(c) for c in self.choices)
+
+
+Param = Float | Int | Categorical
+
+
+class Space:
+    """An ordered set of named parameters.
+
+    Args:
+        params: name to parameter, as a mapping or as ``(name, param)`` pairs;
+            the order given is the order of the unit-cube dimensions.
+    """
+
+    def __init__(self, params: Mapping[str, Param] | Iterable[tuple[str, Param]]):
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+        names = [name for name, _ in pairs]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise UserError(f"Parameter names {repeated} appear more than once; give every parameter its own name.")
+        if not pairs:
+            raise UserError("A search space needs at least one parameter.")
+        for name, param in pairs:
+            if not isinstance(param, (Float, Int, Categorical)):
+                raise UserError(f"Parameter {name!r} is a {type(param).__name__}; use Float, Int or Categorical.")
+        self.params: dict[str, Param] = dict(pairs)
+        self.names: tuple[str, ...] = tuple(names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={p!r}" for n, p in self.params.items())
+        return f"Space({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and list(self.params.items()) == list(other.params.items())
+
+    def decode(self, unit: np.ndarray) -> list[Config]:
+        """Map points of the unit cube, shape ``(n, d)``, to ``n`` configurations."""
+        unit = np.atleast_2d(np.asarray(unit, dtype=float))
+        if unit.shape[1] != len(self):
+            raise ValueError(f"expected {len(self)} columns, got {unit.shape[1]}")
+        columns = [p.from_unit(unit[:, j]) for j, p in enumerate(self.params.values())]
+        return [dict(zip(self.names, row)) for row in zip(*columns)]
+
+    def encode(self, configs: Iterable[Config]) -> np.ndarray:
+        """Map configurations to points of the unit cube, shape ``(n, d)``."""
+        configs = list(configs)
+        columns = [p.to_unit([c[n] for c in configs]) for n, p in self.params.items()]
+        return np.stack(columns, axis=1) if configs else np.empty((0, len(self)))
+
+    def sample(self, rng: np.random.Generator, n: int) -> list[Config]:
+        """Draw ``n`` configurations uniformly from the unit cube (log-uniform where log)."""
+        return self.decode(rng.random((n, len(self))))
+
+    def grid(self, resolution: int | Mapping[str, int]) -> Iterator[Config]:
+        """Enumerate the full-factorial grid in a fixed order.
+
+        Numeric parameters get ``resolution`` points from ``low`` to ``high``
+        inclusive (log-spaced where log; integers rounded and deduplicated);
+        categoricals give all their choices. The first parameter varies
+        slowest and the last fastest, as in nested loops in space order.
+        """
+        axes = [p.grid(_resolution_of(name, resolution)) for name, p in self.params.items()]
+        for values in itertools.product(*axes):
+            yield dict(zip(self.names, values))
+
+    def grid_size(self, resolution: int | Mapping[str, int]) -> int:
+        return math.prod(len(p.grid(_resolution_of(n, resolution))) for n, p in self.params.items())
+
+    def check(self, config: Config) -> str | None:
+        """Return why ``config`` is not a point of this space, or None when it is."""
+        if len(config) != len(self.names) or any(n not in config for n in self.names):
+            return f"config keys {sorted(config)} differ from the space's {sorted(self.names)}"
+        for name, param in self.params.items():
+            if not param.contains(config[name]):
+                return f"{name}={config[name]!r} is outside {param!r}"
+        return None
+
+
+def _resolution_of(name: str, resolution: int | Mapping[str, int]) -> int:
+    r = resolution.get(name, 2) if isinstance(resolution, Mapping) else resolution
+    if not _is_int(r) or r < 2:
+        raise UserError(f"Grid resolution for {name!r} must be an integer of at least 2, got {r!r}.")
+    return int(r)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_bounds(low: Any, high: Any, log: bool) -> None:
+    if not (isinstance(low, (int, float)) and isinstance(high, (int, float))) or isinstance(low, bool):
+        raise UserError(f"Bounds must be numbers, got low={low!r} and high={high!r}.")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise UserError(f"Bounds must be finite, got low={low} and high={high}.")
+    if low >= high:
+        raise UserError(f"low ({low}) must be below high ({high}); swap them or widen the range.")
+    if log and low <= 0:
+        raise UserError(f"A log-scaled parameter needs low > 0, got low={low}; raise low or set log=False.")

@@ -1,0 +1,138 @@
+"""Result files: one folder per run, one JSON line per finished trial.
+
+A run folder holds ``trials.jsonl`` (appended and flushed as each trial
+finishes, so a killed process loses at most the line it was writing),
+``run.json`` (what ran, where, with which versions, and how it ended; always
+replaced atomically) and an empty ``done`` marker once the run is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TRIALS = "trials.jsonl"
+RUN_INFO = "run.json"
+DONE = "done"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot record a {type(value).__name__} in a trial record")
+
+
+def clean_float(x: float | None) -> float | None:
+    """None for missing or non-finite numbers, which JSON cannot hold."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+class RunFolder:
+    """The files of one run."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._trials_file = None
+
+    @property
+    def trials_path(self) -> Path:
+        return self.path / TRIALS
+
+    def is_finished(self) -> bool:
+        return (self.path / DONE).exists()
+
+    def has_run(self) -> bool:
+        return (self.path / RUN_INFO).exists()
+
+    def read_info(self) -> dict[str, Any]:
+        return json.loads((self.path / RUN_INFO).read_text())
+
+    def write_info(self, info: dict[str, Any]) -> None:
+        write_atomic(self.path / RUN_INFO, json.dumps(info, indent=2, default=_jsonable) + "\n")
+
+    def read_trials(self, repair: bool = False) -> list[dict[str, Any]]:
+        """The recorded trials in finishing order.
+
+        A last line without its newline was cut off by a kill mid-write; it is
+        ignored, and with ``repair`` removed so that appending can go on.
+        """
+        if not self.trials_path.exists():
+            return []
+        data = self.trials_path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if repair and len(complete) != len(data):
+            with open(self.trials_path, "r+b") as f:
+                f.truncate(len(complete))
+        return [json.loads(line) for line in complete.splitlines()]
+
+    def append_trial(self, record: dict[str, Any]) -> None:
+        if self._trials_file is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self._trials_file.write(json.dumps(record, default=_jsonable) + "\n")
+        self._trials_file.flush()
+
+    def mark_done(self) -> None:
+        (self.path / DONE).touch()
+
+    def close(self) -> None:
+        if self._trials_file is not None:
+            self._trials_file.close()
+            self._trials_file = None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def find_runs(root: str | os.PathLike) -> list[Path]:
+    """Every run folder below ``root`` (folders with a run.json), sorted."""
+    return sorted(p.parent for p in Path(root).rglob(RUN_INFO))
+
+
+def list_runs(root: str | os.PathLike) -> pd.DataFrame:
+    """One row per run below ``root``: study, task, method, seed, status, trials, path."""
+    rows = []
+    for path in find_runs(root):
+        info = RunFolder(path).read_info()
+        rows.append({**_run_keys(info), "status": info["status"], "stop_reason": info.get("stop_reason"),
+                     "n_trials": info.get("n_trials"), "path": str(path)})
+    return pd.DataFrame(rows, columns=["study", "task", "method", "seed", "status", "stop_reason", "n_trials", "path"])
+
+
+def load_results(root: str | os.PathLike) -> pd.DataFrame:
+    """All trials of all runs below ``root`` as one tidy DataFrame.
+
+    One row per finished trial, in finishing order within each run, with the
+    run's ``study, task, method, seed, run_status`` and the trial record's
+    fields; ``config`` and ``info`` are spread into ``config.<name>`` and
+    ``info.<key>`` columns.
+    """
+    frames = []
+    for path in find_runs(root):
+        folder = RunFolder(path)
+        info, trials = folder.read_info(), folder.read_trials()
+        if not trials:
+            continue
+        frame = pd.DataFrame.from_records(trials)
+        spread = [pd.DataFrame.from_records(frame.pop(col).tolist()).add_prefix(f"{col}.")
+                  for col in ("config", "info") if col in frame]
+        run = pd.DataFrame({**_run_keys(info), "run_status": info["status"]}, index=frame.index)
+        frames.append(pd.concat([run, frame, *spread], axis=1))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _run_keys(info: dict[str, Any]) -> dict[str, Any]:
+    return {"study": info["study"], "task": info["task"], "method": info["method"], "seed": info["seed"]}

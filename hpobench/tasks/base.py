@@ -1,0 +1,68 @@
+"""The Task contract: a task evaluates; it never decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpobench.errors import UserError
+from hpobench.space import Space
+from hpobench.trial import Result, Trial
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """The resource axis of a multi-fidelity task, e.g. epochs.
+
+    Attributes:
+        name: what the fidelity counts ("epoch", "z", "trees").
+        min: the smallest fidelity that may be asked for.
+        max: the full fidelity; a trial without fidelity is evaluated here.
+        integer: whether only whole values make sense (epochs do).
+    """
+
+    name: str
+    min: float
+    max: float
+    integer: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min < self.max:
+            raise UserError(f"Fidelity {self.name!r} needs 0 < min < max, got min={self.min} and max={self.max}.")
+
+    def check(self, value: float) -> str | None:
+        """Return why ``value`` is not a valid fidelity, or None when it is."""
+        if not self.min <= value <= self.max:
+            return f"fidelity {value} is outside [{self.min}, {self.max}]"
+        if self.integer and value != int(value):
+            return f"fidelity {value} is not a whole number of {self.name}s"
+        return None
+
+
+class Task:
+    """Base class for tasks. Subclasses set ``space`` and implement ``evaluate``.
+
+    Attributes:
+        space: the search space.
+        fidelity: the fidelity axis, or None for a black-box task.
+        optimum: the known minimum of ``loss`` at full fidelity, for regret;
+            None when unknown.
+        supports: optional capabilities; ``"checkpoint"`` means a trial with a
+            ``parent`` continues from that trial's state and costs only the
+            extra fidelity. ``"fidelity"`` is implied by ``fidelity``.
+    """
+
+    space: Space
+    fidelity: Fidelity | None = None
+    optimum: float | None = None
+    supports: frozenset[str] = frozenset()
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        """Evaluate ``trial``; ``seed`` fixes any randomness of this evaluation.
+
+        Raise, or return a nan loss, to report a failure: the runner records
+        it as a failed trial and goes on.
+        """
+        raise NotImplementedError
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(self.supports) | ({"fidelity"} if self.fidelity else frozenset())
