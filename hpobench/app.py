@@ -19,11 +19,24 @@ from hpobench.storage import RunFolder
 TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
 
 
+def label(choice: str, group: str, overrides: Any) -> str:
+    """A folder name for a method or task: its config name plus the settings
+    overridden on the command line, e.g. ``levy,dim=3``, so that sweeping a
+    setting gives each value its own folder."""
+    prefix = f"{group}."
+    settings = sorted(o.lstrip("+~").removeprefix(prefix) for o in overrides or () if o.lstrip("+~").startswith(prefix))
+    return ",".join([choice, *settings]).replace("/", "_")
+
+
+OmegaConf.register_new_resolver("hpobench_label", label, replace=True)
+
+
 def main(cfg: DictConfig) -> float | None:
     """Run one (method, task, seed) from a composed config; returns the best loss."""
     hydra = HydraConfig.get()
     folder = RunFolder(hydra.runtime.output_dir)
-    labels = {"study": cfg.study, "task": hydra.runtime.choices.task, "method": hydra.runtime.choices.method}
+    labels = {"study": cfg.study, **{group: label(hydra.runtime.choices[group], group, hydra.overrides.task)
+                                     for group in ("task", "method")}}
     try:
         outcome = _run(cfg, hydra, folder, labels)
     except UserError as error:
@@ -38,8 +51,8 @@ def main(cfg: DictConfig) -> float | None:
 def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> RunOutcome:
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
     budget = Budget.from_config(OmegaConf.to_container(cfg.budget, resolve=True), cfg.task.get("default_budget"))
-    task = _instantiate(task_cfg, "task", labels["task"])
-    make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", labels["method"])
+    task = _instantiate(task_cfg, "task", hydra.runtime.choices.task)
+    make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", hydra.runtime.choices.method)
     config = {"method": OmegaConf.to_container(cfg.method, resolve=True), "task": task_cfg,
               "seed": cfg.seed, "budget": budget.as_dict(), "workers": cfg.workers}
     files = {".hydra/config.yaml": OmegaConf.to_yaml(cfg, resolve=True),

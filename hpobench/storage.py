@@ -30,6 +30,9 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot record a {type(value).__name__} in a trial record")
 
 
+_ENCODER = json.JSONEncoder(default=_jsonable)
+
+
 def clean_float(x: float | None) -> float | None:
     """None for missing or non-finite numbers, which JSON cannot hold."""
     return None if x is None or not math.isfinite(x) else float(x)
@@ -77,7 +80,7 @@ class RunFolder:
         if self._trials_file is None:
             self.path.mkdir(parents=True, exist_ok=True)
             self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._trials_file.write(json.dumps(record, default=_jsonable) + "\n")
+        self._trials_file.write(_ENCODER.encode(record) + "\n")
         self._trials_file.flush()
 
     def mark_done(self) -> None:

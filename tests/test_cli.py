@@ -63,8 +63,8 @@ def test_a_folder_holding_other_settings_is_refused_untouched(hpobench_cli, tmp_
     hpobench_cli("budget.evals=5")
     run_dir = tmp_path / "results" / "default" / "branin" / "random" / "seed=0"
     before = {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
-    done = hpobench_cli("budget.evals=5", "task.cost=2.0", check=False)
-    assert done.returncode == 2 and "holds a run with other settings (differing in ['task'])" in done.stderr
+    done = hpobench_cli("budget.evals=9", check=False)
+    assert done.returncode == 2 and "holds a run with other settings (differing in ['budget'])" in done.stderr
     assert {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
 
 
@@ -131,3 +131,10 @@ def test_bad_input_ends_with_one_clear_message_and_no_folder(hpobench_cli, tmp_p
     assert done.returncode != 0
     assert words in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_sweeping_a_setting_gives_each_value_its_own_folder(hpobench_cli, tmp_path):
+    hpobench_cli("-m", "task=levy", "task.dim=2,3", "method=grid", "method.resolution=3", "budget.evals=3")
+    runs = list_runs(tmp_path / "results")
+    assert sorted(runs.task) == ["levy,dim=2", "levy,dim=3"] and set(runs.method) == {"grid,resolution=3"}
+    assert all(Path(p).parts[-3] == t for p, t in zip(runs.path, runs.task))
