@@ -16,6 +16,7 @@ from hpobench.errors import UserError
 from hpobench.runner import RunOutcome, run
 from hpobench.storage import RunFolder
 
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
 
 
@@ -50,14 +51,17 @@ def main(cfg: DictConfig) -> float | None:
 
 def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> RunOutcome:
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
-    budget = Budget.from_config(OmegaConf.to_container(cfg.budget, resolve=True), cfg.task.get("default_budget"))
+    given = OmegaConf.to_container(cfg.budget, resolve=True) if OmegaConf.is_config(cfg.budget) else cfg.budget
+    budget = Budget.from_config(given, cfg.task.get("default_budget"))
     task = _instantiate(task_cfg, "task", hydra.runtime.choices.task)
     make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", hydra.runtime.choices.method)
     config = {"method": OmegaConf.to_container(cfg.method, resolve=True), "task": task_cfg,
               "seed": cfg.seed, "budget": budget.as_dict(), "workers": cfg.workers}
     files = {".hydra/config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
              ".hydra/overrides.yaml": OmegaConf.to_yaml(list(hydra.overrides.task))}
-    progress = sys.stderr.isatty() if cfg.progress == "auto" else bool(cfg.progress)
+    if cfg.progress not in ("auto", True, False):
+        raise UserError(f"progress must be auto, true or false, got {cfg.progress!r}.")
+    progress = sys.stderr.isatty() if cfg.progress == "auto" else cfg.progress
     if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
     return run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,

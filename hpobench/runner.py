@@ -32,7 +32,7 @@ from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.provenance import environment, now
-from hpobench.storage import RunFolder, clean_float, write_atomic
+from hpobench.storage import RunFolder, clean_float, fingerprint, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
@@ -125,27 +125,36 @@ def run(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UserError(f"workers must be a positive integer, got {workers!r}.")
     method = build_method(make_method, task, seed)
-    recorded: list[dict[str, Any]] = []
-    if folder is not None:
-        recorded = _open_folder(folder, config)
-        if folder.is_finished():
-            info = folder.read_info()
-            return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
-        _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
-        for name, text in (files or {}).items():
-            write_atomic(folder.path / name, text)
-    loop = _Loop(method, task, seed, budget, workers, folder, recorded)
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)
+    with bar:
+        if folder is None:
+            return _Loop(method, task, seed, budget, workers, None, []).outcome(bar)
+        try:
+            with folder.lock():
+                return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar)
+        except OSError as error:  # our own writes: evaluation errors never get here
+            raise UserError(f"Cannot write results in {folder.path} ({error.strerror or error}); "
+                            f"free some disk space or choose a writable results_dir=.") from error
+
+
+def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar) -> RunOutcome:
+    recorded = _open_folder(folder, config)
+    if folder.is_finished():
+        info = folder.read_info()
+        return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
+    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
+    for name, text in (files or {}).items():
+        write_atomic(folder.path / name, text)
     try:
-        stop_reason = loop.run(bar)
-    finally:
-        bar.close()
-        if folder is not None:
-            folder.close()
-    outcome = RunOutcome(loop.records, stop_reason, task.optimum, replayed=len(recorded), wall_time=loop.wall_used)
-    if folder is not None:
-        _write_end(folder, outcome)
+        outcome = _Loop(method, task, seed, budget, workers, folder, recorded).outcome(bar)
+    except BaseException as error:
+        folder.close()
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        folder.write_info({**folder.read_info(), "status": status, "error": f"{type(error).__name__}: {error}"})
+        raise
+    folder.close()
+    _write_end(folder, outcome)
     return outcome
 
 
@@ -167,6 +176,11 @@ class _Loop:
         self.fidelity_used = 0.0
         self.wall_used = 0.0
         self.started = 0
+
+    def outcome(self, bar: tqdm) -> RunOutcome:
+        stop_reason = self.run(bar)
+        return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.recorded),
+                          wall_time=self.wall_used)
 
     def run(self, bar: tqdm) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
@@ -292,8 +306,10 @@ def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[
 
 def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
                  resumed: bool) -> None:
-    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now()}
+    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now(),
+                                                         "config_hash": fingerprint(config)}
     info.update(status="running", environment=environment())
+    info.pop("error", None)
     if resumed:
         info["resumed"] = [*info.get("resumed", []), now()]
     folder.write_info(info)
@@ -303,6 +319,7 @@ def _write_end(folder: RunFolder, outcome: RunOutcome) -> None:
     info = folder.read_info()
     best = outcome.best
     info.update(status="finished", end=now(), stop_reason=outcome.stop_reason, n_trials=len(outcome.records),
-                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None)
+                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None,
+                fingerprint=fingerprint(outcome.records))
     folder.write_info(info)
     folder.mark_done()

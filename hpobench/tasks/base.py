@@ -49,12 +49,17 @@ class Task:
         supports: optional capabilities; ``"checkpoint"`` means a trial with a
             ``parent`` continues from that trial's state and costs only the
             extra fidelity. ``"fidelity"`` is implied by ``fidelity``.
+        cost_is_measured: True when ``cost`` is measured time (real
+            training) rather than tabulated or modelled; such runs reproduce
+            configurations and losses, not costs, so verification compares
+            only those.
     """
 
     space: Space
     fidelity: Fidelity | None = None
     optimum: float | None = None
     supports: frozenset[str] = frozenset()
+    cost_is_measured: bool = False
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
         """Evaluate ``trial``; ``seed`` fixes any randomness of this evaluation.
