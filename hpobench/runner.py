@@ -22,7 +22,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,6 @@ class RunOutcome:
     skipped: bool = False
     replayed: int = 0
     wall_time: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -142,7 +141,8 @@ def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, 
     recorded = _open_folder(folder, config)
     if folder.is_finished():
         info = folder.read_info()
-        return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
+        wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
+        return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
     _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
     for name, text in (files or {}).items():
         write_atomic(folder.path / name, text)
