@@ -85,9 +85,8 @@ def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> M
         raise UserError(f"The method's settings do not fit it ({error}); fix the method.* settings.") from error
     missing = sorted(method.requires - task.capabilities())
     if missing:
-        has = sorted(task.capabilities()) or ["nothing optional"]
-        raise UserError(f"{type(method).__name__} needs a task that supports {missing}, but "
-                        f"{type(task).__name__} supports {has}; pick a task with {missing[0]} or another method.")
+        raise UserError(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
+                        f"{type(task).__name__} does not; pick a task that does or another method.")
     return method
 
 
@@ -128,7 +127,10 @@ def run(
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)
     with bar:
         if folder is None:
-            return _Loop(method, task, seed, budget, workers, None, []).outcome(bar)
+            task.attach(None)
+            outcome = _Loop(method, task, seed, budget, workers, None, []).outcome(bar)
+            task.release()
+            return outcome
         try:
             with folder.lock():
                 return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar)
@@ -146,8 +148,10 @@ def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, 
     _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
     for name, text in (files or {}).items():
         write_atomic(folder.path / name, text)
+    task.attach(folder.path)
     try:
         outcome = _Loop(method, task, seed, budget, workers, folder, recorded).outcome(bar)
+        task.release()  # finished: no later trial can continue from this run's checkpoints
     except BaseException as error:
         folder.close()
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"

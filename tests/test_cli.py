@@ -96,7 +96,7 @@ def test_multirun_with_submitit_local(hpobench_cli, tmp_path):
         (["+method.foo=1"], "unexpected keyword argument 'foo'"),
         (["task=levy", "task.dim=0"], "task.dim must be a positive integer"),
         (["method=grid", "method.resolution=1"], "must be an integer of at least 2"),
-        (["method=needs_checkpoint"], "needs a task that supports ['checkpoint']"),
+        (["method=needs_checkpoint"], "needs a task that supports checkpoint, which"),
         (["seed=abc"], "seed must be a non-negative integer"),
         (["seed=1.5"], "seed must be a non-negative integer"),
         (["workers=two"], "workers must be a positive integer"),
