@@ -62,10 +62,21 @@ def method_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(METHOD_STREAM,)))
 
 
-def trial_seed(seed: int, trial_id: int) -> int:
-    """The seed handed to ``task.evaluate``: fixed by the run seed and trial id,
-    so it does not depend on evaluation order or on resuming."""
-    return int(np.random.SeedSequence(seed, spawn_key=(TASK_STREAM, trial_id)).generate_state(1)[0])
+class TrialSeeds:
+    """The seeds handed to ``task.evaluate``: trial k gets the k-th 32-bit word
+    of the run's task stream, so a seed depends on the run seed and trial id
+    only, never on evaluation order or on resuming. Words are made in blocks
+    (``generate_state`` is prefix-stable) because one SeedSequence per trial
+    would cost more than a synthetic evaluation."""
+
+    def __init__(self, seed: int):
+        self.stream = np.random.SeedSequence(seed, spawn_key=(TASK_STREAM,))
+        self.words: list[int] = []
+
+    def __call__(self, trial_id: int) -> int:
+        if trial_id >= len(self.words):
+            self.words = self.stream.generate_state(max(1024, 2 * (trial_id + 1))).tolist()
+        return self.words[trial_id]
 
 
 def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> Method:
@@ -144,7 +155,8 @@ class _Loop:
 
     def __init__(self, method: Method, task: Task, seed: int, budget: Budget, workers: int,
                  folder: RunFolder | None, recorded: list[dict[str, Any]]):
-        self.method, self.task, self.seed, self.budget = method, task, seed, budget
+        self.method, self.task, self.budget = method, task, budget
+        self.seeds = TrialSeeds(seed)
         self.workers, self.folder, self.recorded = workers, folder, recorded
         self.replay = {r["trial_id"]: r for r in recorded}
         self.records: list[dict[str, Any]] = []
@@ -204,11 +216,12 @@ class _Loop:
         return trial, result, record
 
     def _evaluate(self, trial: Trial) -> tuple[Result, float, str | None]:
+        seed = self.seeds(trial.id)
         if trial.parent is not None and self.can_continue:  # the task charges only the extra fidelity
             trial = dataclasses.replace(trial, parent_fidelity=self.finished[trial.parent])
         tic = time.perf_counter()
         try:
-            result = self.task.evaluate(trial, trial_seed(self.seed, trial.id))
+            result = self.task.evaluate(trial, seed)
             error = None if math.isfinite(result.loss) else f"the task returned loss={result.loss}"
             if not (math.isfinite(result.cost) and result.cost >= 0):
                 raise ValueError(f"the task reported cost={result.cost}; costs must be finite and >= 0")

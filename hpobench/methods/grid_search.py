@@ -30,6 +30,7 @@ class GridSearch(Method):
         self.resolution = resolution
         self.shuffle = shuffle
         self._points: Iterator[Config] | None = None
+        space.grid_size(resolution)  # refuse a bad resolution now, before the run starts
 
     def ask(self) -> Trial | None:
         if self._points is None:

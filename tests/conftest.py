@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository root and a subprocess runner for the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(TESTS), env.get("PYTHONPATH", "")])
+    env.pop("HYDRA_FULL_ERROR", None)
+    return env
+
+
+@pytest.fixture
+def hpobench_cli(tmp_path):
+    """Run ``python -m hpobench ARGS`` with results under tmp_path; returns CompletedProcess."""
+
+    def call(*args: str, check: bool = True, results: Path | None = None) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "hpobench", *args, f"results_dir={results or tmp_path / 'results'}"]
+        done = subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=300)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{cmd} failed:\n{done.stdout}\n{done.stderr}")
+        return done
+
+    return call

@@ -1,0 +1,133 @@
+"""End to end through ``python -m hpobench``, with tiny budgets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import cli_env
+
+from hpobench import list_runs, load_results
+
+
+def trials(run_dir: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k not in ("wall_time", "optimizer_time")} for r in rows]
+
+
+@pytest.fixture
+def toy_conf(tmp_path) -> str:
+    """A user's own config folder, added with hydra.searchpath, holding test-only configs."""
+    conf = tmp_path / "myconf"
+    (conf / "task").mkdir(parents=True)
+    (conf / "method").mkdir()
+    (conf / "task" / "flaky.yaml").write_text("_target_: toy_tasks.FlakyTask\ndefault_budget:\n  evals: 40\n")
+    (conf / "method" / "needs_checkpoint.yaml").write_text("_target_: toy_tasks.NeedsCheckpoint\n_partial_: true\n")
+    return f"hydra.searchpath=[file://{conf}]"
+
+
+def test_a_single_run_writes_its_folder_and_prints_a_summary(hpobench_cli, tmp_path):
+    done = hpobench_cli("method=random", "task=hartmann3", "seed=4", "budget.evals=25", "study=s1")
+    run_dir = tmp_path / "results" / "s1" / "hartmann3" / "random" / "seed=4"
+    assert {p.name for p in run_dir.iterdir()} == {".hydra", "trials.jsonl", "run.json", "done"}
+    info = json.loads((run_dir / "run.json").read_text())
+    assert (info["status"], info["method"], info["task"], info["seed"], info["n_trials"]) == (
+        "finished", "random", "hartmann3", 4, 25)
+    assert info["config"]["budget"]["evals"] == 25 and info["environment"]["versions"]["numpy"]
+    assert len(trials(run_dir)) == 25
+    assert "regret" in done.stdout and "25 (0 failed)" in done.stdout and str(run_dir) in done.stdout
+    assert "seed: 4" in (run_dir / ".hydra" / "config.yaml").read_text()
+
+
+def test_the_same_command_gives_the_same_trials(hpobench_cli, tmp_path):
+    args = ("method=random", "task=mfh3", "workers=3", "budget.fidelity=20")
+    hpobench_cli(*args, results=tmp_path / "a")
+    hpobench_cli(*args, results=tmp_path / "b")
+    a, b = (trials(tmp_path / x / "default" / "mfh3" / "random" / "seed=0") for x in "ab")
+    assert a == b and len(a) == 20
+
+
+def test_a_finished_run_is_skipped(hpobench_cli):
+    hpobench_cli("budget.evals=5")
+    again = hpobench_cli("budget.evals=5")
+    assert "already finished, skipped" in again.stdout
+
+
+def test_a_folder_holding_other_settings_is_refused_untouched(hpobench_cli, tmp_path):
+    hpobench_cli("budget.evals=5")
+    run_dir = tmp_path / "results" / "default" / "branin" / "random" / "seed=0"
+    before = {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    done = hpobench_cli("budget.evals=5", "task.cost=2.0", check=False)
+    assert done.returncode == 2 and "holds a run with other settings (differing in ['task'])" in done.stderr
+    assert {p.name: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+
+
+def test_failing_evaluations_are_recorded(hpobench_cli, tmp_path, toy_conf):
+    done = hpobench_cli("task=flaky", toy_conf)
+    rows = trials(tmp_path / "results" / "default" / "flaky" / "random" / "seed=0")
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(rows) == 40 and failed and f"40 ({len(failed)} failed)" in done.stdout
+    assert {r["error"].split(":")[0] for r in failed} == {"RuntimeError", "the task returned loss=nan"}
+
+
+def test_multirun_with_joblib(hpobench_cli, tmp_path):
+    hpobench_cli("-m", "method=random,grid", "task=branin", "seed=0,1", "budget.evals=10", "hydra/launcher=joblib")
+    runs = list_runs(tmp_path / "results")
+    assert sorted(zip(runs.method, runs.seed)) == [("grid", 0), ("grid", 1), ("random", 0), ("random", 1)]
+    assert set(runs.status) == {"finished"} and len(load_results(tmp_path / "results")) == 40
+
+
+def test_multirun_with_submitit_local(hpobench_cli, tmp_path):
+    hpobench_cli("-m", "task=hartmann3", "seed=0,1", "budget.evals=10", "hydra/launcher=submitit_local")
+    runs = list_runs(tmp_path / "results")
+    assert sorted(runs.seed) == [0, 1] and set(runs.status) == {"finished"}
+
+
+def test_a_killed_run_resumes_to_the_trials_of_an_uninterrupted_one(tmp_path):
+    args = ["method=random", "task=hartmann6", "budget.evals=60000", "progress=false"]
+    whole = tmp_path / "whole"
+    subprocess.run([sys.executable, "-m", "hpobench", *args, f"results_dir={whole}"], cwd=tmp_path, env=cli_env(),
+                   check=True, capture_output=True, timeout=300)
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "hpobench", *args, f"results_dir={killed}"]
+    path = killed / "default" / "hartmann6" / "random" / "seed=0" / "trials.jsonl"
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not path.exists() or path.stat().st_size < 500_000):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    cut = len(path.read_text().splitlines())
+    assert 0 < cut < 60000, "the run was not interrupted mid-way"
+    done = subprocess.run(cmd, cwd=tmp_path, env=cli_env(), check=True, capture_output=True, text=True, timeout=300)
+    assert "resumed after" in done.stdout
+    assert trials(path.parent) == trials(whole / "default" / "hartmann6" / "random" / "seed=0")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["method=nope"], "Could not find 'method/nope'"),
+        (["task=nope"], "Could not find 'task/nope'"),
+        (["budget.evals=-3"], "budget.evals must be a positive number"),
+        (["budget.evals=abc"], "budget.evals must be a positive number"),
+        (["workers=0"], "workers must be a positive integer"),
+        (["seed=-1"], "seed must be a non-negative integer"),
+        (["nosuchkey=1"], "Could not override 'nosuchkey'"),
+        (["+method.foo=1"], "unexpected keyword argument 'foo'"),
+        (["task=levy", "task.dim=0"], "task.dim must be a positive integer"),
+        (["method=grid", "method.resolution=1"], "must be an integer of at least 2"),
+        (["method=needs_checkpoint"], "needs a task that supports ['checkpoint']"),
+    ],
+)
+def test_bad_input_ends_with_one_clear_message_and_no_folder(hpobench_cli, tmp_path, toy_conf, args, words):
+    done = hpobench_cli(*args, toy_conf, check=False)
+    assert done.returncode != 0
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "results").exists()

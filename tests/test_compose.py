@@ -1,0 +1,39 @@
+"""Every method config composes with every task config into something that runs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from hpobench import Budget, UserError
+from hpobench.app import TASK_ONLY_KEYS
+from hpobench.runner import build_method
+
+METHODS = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml"))
+TASKS = sorted(p.stem for p in (ROOT / "conf" / "task").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("task_name", TASKS)
+@pytest.mark.parametrize("method_name", METHODS)
+def test_method_and_task_configs_compose_and_build(method_name, task_name):
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"method={method_name}", f"task={task_name}"])
+    task_cfg = OmegaConf.to_container(cfg.task, resolve=True)
+    Budget.from_config(OmegaConf.to_container(cfg.budget), task_cfg.get("default_budget"))  # a valid default
+    task = instantiate({k: v for k, v in task_cfg.items() if k not in TASK_ONLY_KEYS})
+    make_method = instantiate(cfg.method)
+    try:
+        method = build_method(make_method, task, seed=0)
+    except UserError as error:  # the only acceptable refusal: the task lacks what the method needs
+        assert "needs a task that supports" in str(error)
+        return
+    trial = method.ask()
+    assert trial is not None and task.space.check(trial.config) is None
+
+
+def test_every_task_config_has_a_default_budget():
+    for name in TASKS:
+        assert OmegaConf.load(ROOT / "conf" / "task" / f"{name}.yaml").get("default_budget"), name

@@ -1,0 +1,76 @@
+"""Small tasks for tests: a mixed space with fidelity and checkpoints, a flaky
+task, and one with hand-picked costs for checking the simulated clock."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from hpobench import Categorical, Fidelity, Float, Int, Result, Space, Task, Trial
+from hpobench.methods.random_search import RandomSearch
+
+
+class MixedTask(Task):
+    """Every parameter kind, a fidelity, and continuation from checkpoints.
+
+    loss = (x - 0.3)^2 + (log10 lr + 2)^2 / 10 + (n - 7)^2 / 100 + [kind != "b"] + 1 / fidelity;
+    cost = fidelity seconds (only the extra fidelity when continuing).
+    """
+
+    optimum = 0.01
+
+    def __init__(self, checkpoint: bool = True):
+        self.supports = frozenset({"checkpoint"}) if checkpoint else frozenset()
+
+    @cached_property
+    def space(self) -> Space:
+        return Space({"x": Float(0.0, 1.0), "lr": Float(1e-4, 1.0, log=True), "n": Int(1, 64, log=True),
+                      "kind": Categorical(["a", "b", "c"]), "depth": Int(1, 4)})
+
+    fidelity = Fidelity("epoch", 1, 100)
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        c = trial.config
+        fid = trial.fidelity or 100
+        loss = (c["x"] - 0.3) ** 2 + (np.log10(c["lr"]) + 2) ** 2 / 10 + (c["n"] - 7) ** 2 / 100
+        loss += float(c["kind"] != "b") + 1 / fid
+        return Result(float(loss), float(fid), test_loss=float(loss) + 0.5, info={"seed": seed})
+
+
+class FlakyTask(Task):
+    """Branin-like loss that raises on x < 0.2 and returns nan on x > 0.8."""
+
+    optimum = None
+
+    def __init__(self, cost: float = 1.0):
+        self.cost = cost
+
+    @cached_property
+    def space(self) -> Space:
+        return Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        x = trial.config["x"]
+        if x < 0.2:
+            raise RuntimeError("simulated crash")
+        if x > 0.8:
+            return Result(float("nan"), self.cost)
+        return Result((x - 0.5) ** 2 + trial.config["y"], self.cost)
+
+
+class CostTask(Task):
+    """One integer parameter whose value is its own cost in seconds; loss = -value."""
+
+    @cached_property
+    def space(self) -> Space:
+        return Space({"c": Int(1, 9)})
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        return Result(-float(trial.config["c"]), float(trial.config["c"]))
+
+
+class NeedsCheckpoint(RandomSearch):
+    """A method that claims to need checkpoints, to test the runner's refusal."""
+
+    requires = frozenset({"checkpoint"})
