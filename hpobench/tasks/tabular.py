@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,19 @@ from hpobench.trial import Result, Trial
 KINDS = ("categorical", "ordinal", "int", "int_log", "float", "float_log")
 
 
+PACKAGE_PREFIX = "hpobench:"  # "hpobench:data/examples/x.csv" names a file shipped inside the package
+
+
 def read_table(path: str | Path | None) -> pd.DataFrame:
-    """Read a parquet or CSV file (CSV may be compressed: .csv.gz, .csv.bz2, ...)."""
+    """Read a parquet or CSV file (CSV may be compressed: .csv.gz, .csv.bz2, ...).
+
+    A path starting with ``hpobench:`` is relative to the installed package,
+    so configs can name shipped example tables wherever they run.
+    """
     if path is None:
         raise UserError("No table is given; set task.path to a parquet or CSV file.")
+    if str(path).startswith(PACKAGE_PREFIX):
+        path = Path(str(resources.files("hpobench"))) / str(path)[len(PACKAGE_PREFIX):]
     path = Path(path)
     if not path.is_file():
         raise UserError(f"The table {path} does not exist; point task.path at a parquet or CSV file.")
