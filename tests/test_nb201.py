@@ -159,3 +159,49 @@ def test_converter_reads_a_simple_directory(official_file, tmp_path):
             pickle.dump(infos, handle)
     pd.testing.assert_frame_equal(convert(folder), convert(official_file))
     assert np.isfinite(convert(folder).c10_time).all()
+
+
+# ----- the search experiment and its table ----------------------------------------------------------
+
+
+def _table_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "nb201_table.py"
+    spec = importlib.util.spec_from_file_location("nb201_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_exact_best_of_n_matches_enumeration():
+    """Four cells (two tied on the reward), best of n=3 draws: enumerate all 4^3 draw sequences."""
+    import itertools
+
+    script = _table_script()
+    table = pd.DataFrame({"reward": [1.0, 3.0, 3.0, 2.0]})
+    for column in script.COLUMNS:
+        table[column] = [10.0, 20.0, 30.0, 40.0]
+    mean, std = script.best_of_n_random(table, "reward", 3)
+    picks = []
+    for draws in itertools.product(range(4), repeat=3):
+        best = max(table.reward[d] for d in draws)
+        picks.append(next(table.iloc[d, 1] for d in draws if table.reward[d] == best))  # first drawn among ties
+    assert mean.iloc[0] == pytest.approx(np.mean(picks))
+    assert std.iloc[0] == pytest.approx(np.std(picks))
+
+
+def test_experiment_lists_existing_methods_and_the_paper_budget():
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+
+    root = Path(__file__).resolve().parents[1]
+    methods, seeds, evals, task = _table_script().experiment()
+    assert task == {"dataset": "cifar10", "hp": 12}
+    assert {"random", "rea", "local_search"} <= set(methods) and len(seeds) >= 100 and evals == 100
+    assert all((root / "conf" / "method" / f"{m}.yaml").exists() for m in methods)
+    with initialize_config_dir(config_dir=str(root / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["+experiment=nb201_search"])
+    assert cfg.task._target_ == "hpobench.tasks.nb201.NB201" and cfg.task.hp == 12 and cfg.budget.evals == 100
