@@ -137,3 +137,11 @@ def test_random_search_runs_on_a_table(table):
     assert all(r["status"] == "ok" for r in outcome.records)
     assert outcome.best["loss"] == pytest.approx(task.optimum)
     assert np.isclose(outcome.records[-1]["sim_end"], sum(r["cost"] for r in outcome.records))
+
+
+def test_declared_choices_must_cover_the_column(table):
+    task = TabularTask(table, metric="acc", fidelity="epoch", params={"lr": ["0.1", "0.01"], "opt": ["sgd", "adam"]})
+    with pytest.raises(UserError, match="missing from its declared choices"):
+        _ = task.space  # the strings "0.1" would never match the numbers 0.1 in the table
+    ordered = TabularTask(table, metric="acc", fidelity="epoch", params={"lr": [0.1, 0.01], "opt": ["sgd", "adam"]})
+    assert ordered.space.params["opt"].choices == ("sgd", "adam")  # declared order kept

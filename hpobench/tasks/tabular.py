@@ -271,10 +271,12 @@ def _param_kinds(task: TabularTask, frame: pd.DataFrame, used: list[str]) -> dic
 def _param(name: str, kind: Any, column: pd.Series) -> Param:
     values = sorted(set(column.tolist()), key=lambda v: (str(type(v)), v))
     if not isinstance(kind, str):  # an explicit list of choices, in the order given
-        extra = sorted(set(map(str, values)) - set(map(str, kind)))
+        declared = Categorical(tuple(kind))
+        extra = [v for v in values if not declared.contains(v)]  # type-strict: "0.1" is not 0.1
         if extra:
-            raise UserError(f"Column {name!r} holds values {extra} missing from its declared choices; add them.")
-        return Categorical(tuple(kind))
+            raise UserError(f"Column {name!r} holds values {extra} missing from its declared choices "
+                            f"{list(declared.choices)}; add them (with the same type).")
+        return declared
     if kind in ("categorical", "ordinal"):
         return Categorical(tuple(values))
     low, high, log = values[0], values[-1], kind.endswith("_log")
