@@ -15,13 +15,16 @@ chosen schedule and ``test_loss`` = 100 - 200-epoch test accuracy, always.
 index, the accuracies on all three datasets under both schedules).
 
 Cost model (the shipped table has no training times): every evaluation costs
-``cost_per_epoch`` × ``hp`` simulated seconds, the same for every cell. The
-default of 10 s per epoch is NAS-Bench-201's order of magnitude for
-cifar10-valid on its GPUs (about 7-11 s of training per epoch plus a few
-seconds of validation, from the API outputs quoted in NAS-Bench-201's
-documentation), so one 12-epoch evaluation costs 120 s and the paper's
-12,000 s search budget buys 100 evaluations. Budgets are counted in
-evaluations by default.
+``cost_per_epoch`` × ``hp`` simulated seconds, the same for every cell.
+NAS-Bench-201 charges a search evaluation the training time of its schedule
+plus one validation pass (``train-all-time + valid-per-time`` in its REA
+script). API outputs for two cells quoted in public NAS-Bench-201 code
+(``get_more_info``, 200-epoch runs, one of them on cifar10-valid) show 7.2
+and 10.8 s of training and 2.5 and 3.8 s of validation per epoch, so a 12-epoch
+evaluation costs about 89-134 s and the paper's 12,000 s buy about 90-135
+evaluations. The default of 10 s per epoch (120 s per evaluation) sits in
+that range and makes 12,000 s exactly 100 evaluations. Budgets are counted
+in evaluations by default.
 
 With ``path`` pointing at a table made by ``hpobench.tasks.nb201_convert``
 from the official benchmark files, the task becomes multi-fidelity: fidelity

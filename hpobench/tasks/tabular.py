@@ -163,8 +163,8 @@ class TabularTask(Task):
         built = self._built
         row = self.row(trial.config, trial.fidelity)
         cost = built.cost[row]
-        if trial.parent_fidelity is not None and self.checkpoint:
-            cost -= built.cost[self.row(trial.config, trial.parent_fidelity)]
+        if trial.parent_fidelity is not None and self.checkpoint:  # pay only the levels beyond the parent's
+            cost = max(0.0, cost - built.cost[self.row(trial.config, trial.parent_fidelity)])
         test = None if built.test_loss is None else float(built.test_loss[row])
         info = {name: column[row] for name, column in built.info.items()}
         return Result(float(built.loss[row]), float(cost), test, info)
