@@ -41,6 +41,7 @@ import bz2
 import math
 import pickle
 import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,64 +80,74 @@ def load_benchmark(source: str | Path) -> tuple[list[str], Iterator[tuple[int, d
 
 
 def convert(source: str | Path) -> pd.DataFrame:
-    """The long table of ``source`` (see the module docstring)."""
+    """The long table of ``source`` (see the module docstring).
+
+    Built column-wise from one numpy array per (architecture, schedule),
+    because the full benchmark has 15,625 x (12 + 200) rows.
+    """
     archs, results = load_benchmark(source)
-    rows: list[dict[str, Any]] = []
+    columns: dict[str, list[np.ndarray]] = defaultdict(list)
     for index, by_hp in results:
-        final = {p: _final_test(by_hp.get(200), p) for p in SOURCES}
+        final = {prefix: _final_test(by_hp.get(200), prefix) for prefix in SOURCES}
         for hp, archres in sorted(by_hp.items()):
-            rows.extend(_curve_rows(index, archs[index], hp, archres, final))
-    if not rows:
+            for name, values in _curves(index, archs[index], hp, archres, final).items():
+                columns[name].append(values)
+    if not columns:
         raise UserError(f"{source} holds no architecture results; check that it is a NAS-Bench-201 file.")
-    return pd.DataFrame(rows)
+    return pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
 
 
-def _curve_rows(index: int, arch: str, hp: int, archres: dict, final: dict[str, float]) -> list[dict[str, Any]]:
+def _curves(index: int, arch: str, hp: int, archres: dict, final: dict[str, float]) -> dict[str, np.ndarray]:
+    """The rows of one architecture under one schedule, as columns of length ``hp``."""
     runs = archres["all_results"]
-    rows = []
-    for epoch in range(hp):
-        row: dict[str, Any] = {"nb201_index": index, "arch_str": arch, "hp": hp, "epoch": epoch + 1}
-        for prefix, (train_set, valid_name, *tests) in SOURCES.items():
-            row[f"{prefix}_val"] = _mean(runs, train_set, lambda r, e=epoch, v=valid_name: r["eval_acc1es"][f"{v}@{e}"])
-            row[f"{prefix}_test"] = _first(runs, tests, epoch)
-            row[f"{prefix}_time"] = _mean(runs, train_set, lambda r, e=epoch, v=valid_name: _time(r, v, e))
-            row[f"{prefix}_test200"] = final[prefix]
-        rows.append(row)
-    return rows
+    epochs = range(hp)
+    out = {"nb201_index": np.full(hp, index), "arch_str": np.full(hp, arch, dtype=object), "hp": np.full(hp, hp),
+           "epoch": np.arange(1, hp + 1)}
+    for prefix, (train_set, valid_name, *tests) in SOURCES.items():
+        out[f"{prefix}_val"] = _mean_curve(runs, train_set, lambda r, v=valid_name: _accuracies(r, v, epochs), hp)
+        out[f"{prefix}_test"] = _first_curve(runs, tests, epochs)
+        out[f"{prefix}_time"] = _mean_curve(runs, train_set, lambda r, v=valid_name: _times(r, v, epochs), hp)
+        out[f"{prefix}_test200"] = np.full(hp, final[prefix])
+    return out
 
 
 def _final_test(archres: dict | None, prefix: str) -> float:
     """Test accuracy after the last epoch of the 200-epoch schedule."""
     if archres is None:
         return math.nan
-    return _first(archres["all_results"], SOURCES[prefix][2:], 199)
+    return float(_first_curve(archres["all_results"], SOURCES[prefix][2:], range(199, 200))[0])
 
 
-def _first(runs: dict, sets: tuple[tuple[str, str], ...], epoch: int) -> float:
+def _first_curve(runs: dict, sets: tuple[tuple[str, str], ...], epochs: range) -> np.ndarray:
     """The mean over seeds from the first (dataset, set) that has values."""
     for dataset, name in sets:
-        value = _mean(runs, dataset, lambda r, n=name, e=epoch: r["eval_acc1es"][f"{n}@{e}"])
-        if not math.isnan(value):
-            return value
-    return math.nan
+        curve = _mean_curve(runs, dataset, lambda r, n=name: _accuracies(r, n, epochs), len(epochs))
+        if not np.isnan(curve).all():
+            return curve
+    return np.full(len(epochs), math.nan)
 
 
-def _mean(runs: dict, dataset: str, get) -> float:
-    values = []
+def _mean_curve(runs: dict, dataset: str, get, length: int) -> np.ndarray:
+    """Mean over the seeds of ``dataset`` of ``get(run)``; runs lacking the values are left out."""
+    curves = []
     for (name, _seed), run in sorted(runs.items(), key=lambda item: str(item[0])):
         if name != dataset:
             continue
         try:
-            values.append(float(get(run)))
-        except (KeyError, TypeError):  # this run lacks that set, epoch or time
+            curves.append(np.asarray(get(run), dtype=float))
+        except (KeyError, TypeError):  # this run lacks that set, an epoch or its times
             continue
-    return float(np.mean(values)) if values else math.nan
+    return np.mean(curves, axis=0) if curves else np.full(length, math.nan)
 
 
-def _time(run: dict, valid_name: str, epoch: int) -> float:
-    """Seconds of training up to ``epoch`` plus that epoch's validation pass."""
-    train = sum(run["train_times"][e] for e in range(epoch + 1))
-    return train + run["eval_times"][f"{valid_name}@{epoch}"]
+def _accuracies(run: dict, set_name: str, epochs: range) -> list[float]:
+    return [run["eval_acc1es"][f"{set_name}@{e}"] for e in epochs]
+
+
+def _times(run: dict, valid_name: str, epochs: range) -> np.ndarray:
+    """Seconds of training up to each epoch plus that epoch's validation pass."""
+    train = np.cumsum([run["train_times"][e] for e in epochs])
+    return train + np.array([run["eval_times"][f"{valid_name}@{e}"] for e in epochs])
 
 
 def _by_schedule(infos: dict) -> dict[int, dict]:
