@@ -151,11 +151,10 @@ class TabularTask(Task):
     def row(self, config: Config, fidelity: float | None = None) -> int:
         """Position of ``config`` at ``fidelity`` (None: the highest level) in the table."""
         built = self._built
-        key = tuple(config[name] for name in built.space.names)
-        if built.fidelity is not None:
-            key += (built.levels[-1] if fidelity is None else fidelity,)
-        position = built.index.get(key)
-        if position is None:
+        code = built.index.get(tuple(config[name] for name in built.space.names))
+        level = built.level_position.get(built.levels[-1] if fidelity is None else fidelity) if built.levels else 0
+        position = -1 if code is None or level is None else int(built.rows[code, level])
+        if position < 0:
             raise UserError(self._missing(config, fidelity))
         return position
 
@@ -166,7 +165,7 @@ class TabularTask(Task):
         if trial.parent_fidelity is not None and self.checkpoint:  # pay only the levels beyond the parent's
             cost = max(0.0, cost - built.cost[self.row(trial.config, trial.parent_fidelity)])
         test = None if built.test_loss is None else float(built.test_loss[row])
-        info = {name: column[row] for name, column in built.info.items()}
+        info = {name: _plain(column[row]) for name, column in built.info.items()}
         return Result(float(built.loss[row]), float(cost), test, info)
 
     def _missing(self, config: Config, fidelity: float | None) -> str:
@@ -180,16 +179,24 @@ class TabularTask(Task):
 
 
 class _Built:
-    """The table turned into a space, an index and plain arrays."""
+    """The table turned into a space, an index and plain arrays.
+
+    ``index`` maps a configuration (a tuple in space order) to its code, and
+    ``rows[code, level]`` is the row of that configuration at that fidelity
+    level (-1 where the table has none): one dictionary access and one array
+    access per lookup, and memory for one key per configuration, not per row.
+    """
 
     space: Space
     fidelity: Fidelity | None
     levels: tuple[float, ...]
+    level_position: dict[float, int]
     index: dict[tuple, int]
+    rows: np.ndarray
     loss: np.ndarray
     test_loss: np.ndarray | None
     cost: np.ndarray
-    info: dict[str, list]
+    info: dict[str, np.ndarray]
     optimum: float
 
 
@@ -205,26 +212,37 @@ def _build(task: TabularTask, frame: pd.DataFrame) -> _Built:
     params = _param_kinds(task, frame, used)
     built = _Built()
     built.space = Space([(name, _param(name, kind, frame[name])) for name, kind in params.items()])
-    keys = list(zip(*(frame[name].tolist() for name in params)))
-    built.levels, built.fidelity = (), None
+    codes = frame.groupby(list(params), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]  # the first row of each configuration, in code order
+    keys = zip(*(frame[name].iloc[first].tolist() for name in params))
+    built.index = {key: code for code, key in enumerate(keys)}
+    built.levels, built.fidelity, level_codes = (), None, np.zeros(len(frame), dtype=np.int64)
     if task.fidelity_column is not None:
-        levels = frame[task.fidelity_column].tolist()
-        built.levels = tuple(sorted(set(levels)))
+        values = frame[task.fidelity_column].to_numpy()
+        built.levels = tuple(np.unique(values).tolist())
         built.fidelity = _fidelity(task.fidelity_column, built.levels)
-        keys = [(*key, level) for key, level in zip(keys, levels)]
-    built.index = {key: i for i, key in enumerate(keys)}
-    if len(built.index) < len(keys):
+        level_codes = np.searchsorted(np.asarray(built.levels), values)
+    built.level_position = {level: i for i, level in enumerate(built.levels)}
+    n_levels = max(1, len(built.levels))
+    if np.bincount(codes * n_levels + level_codes).max() > 1:
         raise UserError(f"Some rows of {task.path} share the same configuration{' and fidelity' * bool(built.levels)}"
                         f"; declare the configuration columns in task.params or select rows with task.filters.")
+    built.rows = np.full((len(built.index), n_levels), -1, dtype=np.int64)
+    built.rows[codes, level_codes] = np.arange(len(frame))
     built.loss = _as_loss(task, frame[task.metric])
     built.test_loss = None if task.test_metric is None else _as_loss(task, frame[task.test_metric])
-    built.cost = _costs(task, frame, list(params), built.levels)
+    built.cost = _costs(task, frame, built.rows, built.levels)
     names = task.info if task.info is not None else [c for c in frame.columns if c not in params and c not in used]
     _require_columns(frame, list(names), task)
-    built.info = {name: frame[name].tolist() for name in names}
-    full = np.ones(len(frame), bool) if not built.levels else frame[task.fidelity_column].to_numpy() == built.levels[-1]
-    built.optimum = float(np.nanmin(built.loss[full]))
+    built.info = {name: frame[name].to_numpy() for name in names}  # arrays, not lists: big tables stay small
+    full = built.rows[:, -1]
+    built.optimum = float(np.nanmin(built.loss[full[full >= 0]]))
     return built
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value, so results serialise as JSON."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _filtered(task: TabularTask, frame: pd.DataFrame) -> pd.DataFrame:
@@ -304,7 +322,7 @@ def _as_loss(task: TabularTask, column: pd.Series) -> np.ndarray:
     return (0.0 if task.upper is None else float(task.upper)) - values
 
 
-def _costs(task: TabularTask, frame: pd.DataFrame, params: list[str], levels: tuple[float, ...]) -> np.ndarray:
+def _costs(task: TabularTask, frame: pd.DataFrame, rows: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
     if not isinstance(task.cost, str):
         if not (isinstance(task.cost, (int, float)) and math.isfinite(task.cost) and task.cost >= 0):
             raise UserError(f"task.cost must be a column name or seconds >= 0, got {task.cost!r}.")
@@ -315,12 +333,15 @@ def _costs(task: TabularTask, frame: pd.DataFrame, params: list[str], levels: tu
     if (cost < 0).any() or not np.isfinite(cost).all():
         raise UserError(f"The cost column {task.cost!r} holds negative or missing values; costs are seconds >= 0.")
     if task.checkpoint and levels:
-        cost = _running_max(frame, cost, params, task.fidelity_column)
+        cost = _running_max(cost, rows)
     return cost
 
 
-def _running_max(frame: pd.DataFrame, cost: np.ndarray, params: list[str], fidelity: str) -> np.ndarray:
-    """Make cost non-decreasing along each configuration's fidelity levels."""
-    work = frame[[*params, fidelity]].assign(_cost=cost).sort_values(fidelity, kind="stable")
-    running = work.groupby(params, sort=False, dropna=False)["_cost"].cummax()
-    return running.sort_index().to_numpy(dtype=float)
+def _running_max(cost: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Make cost non-decreasing along each configuration's fidelity levels (a row of ``rows``)."""
+    held = rows >= 0
+    grid = np.where(held, cost[np.maximum(rows, 0)], np.nan)
+    running = np.fmax.accumulate(grid, axis=1)  # fmax skips the levels a configuration lacks
+    out = cost.copy()
+    out[rows[held]] = running[held]
+    return out
