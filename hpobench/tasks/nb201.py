@@ -35,6 +35,7 @@ parent's checkpoint (epochs of one schedule are one training run).
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import pandas as pd
@@ -58,12 +59,17 @@ def shipped_table() -> pd.DataFrame:
         return pd.read_parquet(path)
 
 
+# The official cell string: node j's inputs between "+", each edge "op~i" (from node i), e.g.
+# |nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|avg_pool_3x3~1|nor_conv_1x1~2|
+ARCH_PATTERN = r"^\|(\w+)~0\|\+\|(\w+)~0\|(\w+)~1\|\+\|(\w+)~0\|(\w+)~1\|(\w+)~2\|$"
+
+
 def arch_to_edges(arch: str) -> tuple[str, ...]:
     """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` -> the 6 operations in ``EDGES`` order."""
-    ops = tuple(token.split("~")[0] for token in arch.replace("+", "").split("|") if token)
-    if len(ops) != len(EDGES):
+    match = re.match(ARCH_PATTERN, arch)
+    if match is None:
         raise ValueError(f"not a NAS-Bench-201 cell string: {arch!r}")
-    return ops
+    return match.groups()
 
 
 def edges_to_arch(config: dict) -> str:
@@ -105,5 +111,8 @@ class NB201(TabularTask):
 
     def load_frame(self) -> pd.DataFrame:
         frame = shipped_table() if self.path.startswith("<") else read_table(self.path)
-        edges = pd.DataFrame([arch_to_edges(a) for a in frame["arch_str"]], columns=list(EDGES), index=frame.index)
-        return pd.concat([edges, frame], axis=1)
+        edges = frame["arch_str"].str.extract(ARCH_PATTERN)  # one vectorised pass, not 15,625 splits
+        if edges.isna().any(axis=None):
+            raise UserError(f"{self.path} holds arch_str values that are not NAS-Bench-201 cell strings.")
+        edges.columns = list(EDGES)
+        return pd.concat([edges.astype(object), frame], axis=1)
