@@ -94,8 +94,7 @@ class LocalSearch(Method):
         loss = float("inf") if result.failed else float(result.loss)
         self.known[key] = loss
         if self.centre is None:
-            if key in self.starts and all(self.known[s] is not None for s in self.starts) \
-                    and len(self.starts) == self.num_init:
+            if key in self.starts and self._starts_known():
                 best = min(self.starts, key=lambda s: self.known[s])
                 self._move(dict(zip(self.space.names, best)))
             return
@@ -103,6 +102,10 @@ class LocalSearch(Method):
             self.waiting.discard(key)
             if self.first_improvement and loss < self.centre_loss:
                 self._move(trial.config)
+
+    def _starts_known(self) -> bool:
+        """Whether all ``num_init`` starting points of this restart have results."""
+        return len(self.starts) == self.num_init and all(self.known[s] is not None for s in self.starts)
 
     def _step(self) -> None:
         """The neighbourhood is fully known: move to its best member if it beats the centre, else restart."""
