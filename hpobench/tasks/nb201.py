@@ -36,7 +36,6 @@ parent's checkpoint (epochs of one schedule are one training run).
 from __future__ import annotations
 
 import re
-from importlib import resources
 
 import pandas as pd
 
@@ -51,12 +50,12 @@ SCHEDULES = (12, 200)
 _ACCURACY_COLUMNS = [f"{d}_{split}{hp}" for hp in SCHEDULES for d in DATASETS.values() for split in ("val", "test")]
 
 
+SHIPPED = "hpobench:data/nb201/nb201_accuracies.parquet"  # inside the installed package
+
+
 def shipped_table() -> pd.DataFrame:
     """The shipped NAS-Bench-201 accuracies, one row per cell."""
-    with resources.as_file(resources.files("hpobench") / "data" / "nb201" / "nb201_accuracies.parquet") as path:
-        if not path.is_file():
-            raise UserError(f"The NAS-Bench-201 table {path} is missing; reinstall hpobench with its package data.")
-        return pd.read_parquet(path)
+    return read_table(SHIPPED)
 
 
 # The official cell string: node j's inputs between "+", each edge "op~i" (from node i), e.g.
@@ -101,7 +100,7 @@ class NB201(TabularTask):
             raise UserError(f"task.hp must be 12 or 200 (the NAS-Bench-201 schedules), got {hp!r}.")
         params = {edge: list(OPS) for edge in EDGES}
         if path is None:
-            super().__init__("<shipped NAS-Bench-201 table>", metric=f"{short}_val{hp}", maximize=True, upper=100.0,
+            super().__init__(SHIPPED, metric=f"{short}_val{hp}", maximize=True, upper=100.0,
                              test_metric=f"{short}_test200", cost=float(cost_per_epoch) * hp, params=params,
                              info=["nb201_index", "arch_str", *_ACCURACY_COLUMNS])  # all but the edges
         else:
@@ -110,7 +109,7 @@ class NB201(TabularTask):
                              params=params, checkpoint=True, filters={"hp": hp})
 
     def load_frame(self) -> pd.DataFrame:
-        frame = shipped_table() if self.path.startswith("<") else read_table(self.path)
+        frame = read_table(self.path)
         edges = frame["arch_str"].str.extract(ARCH_PATTERN)  # one vectorised pass, not 15,625 splits
         if edges.isna().any(axis=None):
             raise UserError(f"{self.path} holds arch_str values that are not NAS-Bench-201 cell strings.")
