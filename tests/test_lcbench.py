@@ -94,3 +94,29 @@ def test_costs_never_fall_with_epochs():
 def test_random_search_run():
     outcome = run(RandomSearch, LCBench(3945), seed=0, budget=Budget(evals=10))
     assert len(outcome.records) == 10 and all(r["status"] == "ok" for r in outcome.records)
+
+
+def test_the_runner_charges_a_continuation_only_the_extra_epochs():
+    """End to end: the runner tells the task the parent's fidelity (Trial.parent_fidelity)."""
+    from hpobench.methods.base import Method
+
+    class PromoteOnce(Method):
+        def ask(self):
+            if self._asked == 0:
+                return self.new_trial(CONFIG, fidelity=10)
+            if self._asked == 1 and self.told:
+                return self.new_trial(CONFIG, fidelity=52, parent=0)
+            return None
+
+        def tell(self, trial, result):
+            self.told = True
+
+    CONFIG = {"batch_size": 64, "learning_rate": 0.01, "momentum": 0.9, "weight_decay": 0.001, "num_layers": 2,
+              "max_units": 128, "max_dropout": 0.1}
+    PromoteOnce.told = False
+    task = LCBench(3945)
+    outcome = run(PromoteOnce, task, seed=0, budget=Budget(evals=5))
+    first, second = outcome.records
+    full = task.evaluate(Trial(9, CONFIG, 52), 0)
+    assert second["continued"] and second["cost"] == pytest.approx(full.cost - first["cost"])
+    assert second["budget_used"] == pytest.approx(52 / 52)  # 10 + 42 epochs: one full training's worth
