@@ -160,8 +160,12 @@ def _checks(stats, returned, exact_mean, exact_std, evals) -> list[str]:
         diff = a.mean() - b.mean()
         se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
         verdict = "beats" if diff > 2 * se else ("loses to" if diff < -2 * se else "ties with")
+        exact = exact_mean["c10_test200"]
+        se_exact = a.std(ddof=1) / math.sqrt(len(a))
         out.append(f"- {name} {verdict} random search on CIFAR-10 test accuracy at the same budget: "
-                   f"{a.mean():.3f} vs {b.mean():.3f}, difference {diff:+.3f} ± {se:.3f} (standard error).")
+                   f"{a.mean():.3f} vs {b.mean():.3f}, difference {diff:+.3f} ± {se:.3f} (standard error); "
+                   f"against random search's exact expectation {exact:.3f}: {a.mean() - exact:+.3f} ± "
+                   f"{se_exact:.3f} ({(a.mean() - exact) / se_exact:+.1f} standard errors).")
     return out
 
 
