@@ -17,6 +17,7 @@ lost or evaluated twice and no method needs to save its state.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import sys
@@ -234,6 +235,8 @@ class _Loop:
 
     def _evaluate(self, trial: Trial) -> tuple[Result, float, str | None]:
         seed = self.seeds(trial.id)
+        if trial.parent is not None and self.can_continue:  # the task charges only the extra fidelity
+            trial = dataclasses.replace(trial, parent_fidelity=self.finished[trial.parent])
         tic = time.perf_counter()
         try:
             result = self.task.evaluate(trial, seed)
