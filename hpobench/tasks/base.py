@@ -70,6 +70,11 @@ class Task:
         """
         raise NotImplementedError
 
+    def describe(self, record: dict) -> str | None:
+        """One line about a recorded trial in the task's own terms, for the run
+        summary (e.g. the architecture and its test accuracy); None for nothing."""
+        return None
+
     def attach(self, run_dir: Path | None) -> None:
         """Called by the runner before the first trial of a run.
 

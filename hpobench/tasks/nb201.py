@@ -108,6 +108,10 @@ class NB201(TabularTask):
                              test_metric=f"{short}_test200", fidelity="epoch", cost=f"{short}_time",
                              params=params, checkpoint=True, filters={"hp": hp})
 
+    def describe(self, record: dict) -> str | None:
+        return (f"architecture {edges_to_arch(record['config'])}, {self.dataset} test accuracy "
+                f"{100 - record['test_loss']:.2f} % (200 epochs)")
+
     def load_frame(self) -> pd.DataFrame:
         frame = read_table(self.path)
         edges = frame["arch_str"].str.extract(ARCH_PATTERN)  # one vectorised pass, not 15,625 splits
