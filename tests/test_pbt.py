@@ -2,7 +2,9 @@
 
 from functools import partial
 
-from hpobench import Budget, Fidelity, Float, Result, Space, Task, run
+import pytest
+
+from hpobench import Budget, Fidelity, Float, Result, Space, Task, UserError, run
 from hpobench.methods.pbt import PBT
 
 
@@ -80,3 +82,18 @@ def test_asynchronous_workers_run_the_whole_population():
     for r in out.records:
         if r["parent"] is not None:
             assert by_id[r["parent"]]["sim_end"] <= r["sim_start"]  # a checkpoint exists before it is used
+
+
+def test_initial_members_and_gaussian_perturbation_stay_in_the_space():
+    start = [{"x": 0.0}, {"x": 1.0}]
+    out, _ = pbt_run(population_size=3, ready=10, initial=start, perturbation="gaussian", noise_std=0.3)
+    assert [r["config"] for r in out.records[:2]] == start
+    assert all(0.0 <= r["config"]["x"] <= 1.0 for r in out.records)
+    assert len({r["config"]["x"] for r in out.records}) > 3  # the noise moved the settings
+
+
+def test_bad_initial_members_are_refused():
+    with pytest.raises(UserError, match="outside the space"):
+        pbt_run(initial=[{"x": 2.0}])
+    with pytest.raises(UserError, match=r"raise method\.population_size"):
+        pbt_run(population_size=1, initial=[{"x": 0.1}, {"x": 0.2}])

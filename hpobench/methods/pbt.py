@@ -40,7 +40,9 @@ class PBT(Method):
       integers rounded), or with ``resample_probability`` drawn afresh from
       the space; categoricals are drawn afresh with that probability and kept
       otherwise. The paper leaves the resampling probability open; 0.25 is
-      Ray Tune's default.
+      Ray Tune's default. ``perturbation="gaussian"`` instead adds Gaussian
+      noise of standard deviation ``noise_std`` on the unit-cube coordinate
+      of each numeric hyperparameter, as the paper's toy experiment perturbs h.
 
     ``exploit=False`` gives the "explore only" ablation (every member perturbs
     its own hyperparameters at every step) and ``explore=False`` the "exploit
@@ -57,7 +59,7 @@ class PBT(Method):
     def __init__(self, space, fidelity, rng, population_size: int = 8, ready: float | None = None,
                  quantile: float = 0.2, resample_probability: float = 0.25,
                  perturb_factors: tuple[float, float] = (0.8, 1.2), exploit: bool = True, explore: bool = True,
-                 initial: list[Config] | None = None):
+                 initial: list[Config] | None = None, perturbation: str = "multiply", noise_std: float = 0.1):
         super().__init__(space, fidelity, rng)
         self.population_size = population_size
         self.ready = ready
@@ -66,6 +68,10 @@ class PBT(Method):
         self.perturb_factors = tuple(perturb_factors)
         self.exploit = exploit
         self.explore = explore
+        self.perturbation = perturbation
+        self.noise_std = noise_std
+        if perturbation not in ("multiply", "gaussian"):
+            raise UserError(f"method.perturbation must be multiply or gaussian, got {perturbation!r}.")
         self.initial = [dict(c) for c in initial or []]
         for config in self.initial:
             problem = space.check(config)
@@ -124,7 +130,12 @@ class PBT(Method):
         for name, param in self.space.params.items():
             if self.rng.random() < self.resample_probability:
                 new[name] = param.from_unit(self.rng.random(1))[0]
-            elif not isinstance(param, Categorical):
+            elif isinstance(param, Categorical):
+                continue
+            elif self.perturbation == "gaussian":
+                u = param.to_unit([config[name]]) + self.rng.normal(0.0, self.noise_std, 1)
+                new[name] = param.from_unit(np.clip(u, 0.0, 1.0))[0]
+            else:
                 value = float(np.clip(config[name] * self.rng.choice(self.perturb_factors), param.low, param.high))
                 new[name] = round(value) if isinstance(param, Int) else value
         return new
