@@ -146,10 +146,10 @@ def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, 
         info = folder.read_info()
         wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
         return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
+    task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
     _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
     for name, text in (files or {}).items():
         write_atomic(folder.path / name, text)
-    task.attach(folder.path)
     try:
         outcome = _Loop(method, task, seed, budget, workers, folder, recorded).outcome(bar)
         task.release()  # finished: no later trial can continue from this run's checkpoints
