@@ -120,7 +120,7 @@ def run(
         if folder.is_finished():
             info = folder.read_info()
             return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
-        _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
+        _write_start(folder, labels or {}, config, seed, resumed=bool(recorded), optimum=task.optimum)
         for name, text in (files or {}).items():
             write_atomic(folder.path / name, text)
     loop = _Loop(method, task, seed, budget, workers, folder, recorded)
@@ -278,9 +278,9 @@ def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[
 
 
 def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
-                 resumed: bool) -> None:
+                 resumed: bool, optimum: float | None = None) -> None:
     info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now()}
-    info.update(status="running", environment=environment())
+    info.update(status="running", environment=environment(), optimum=optimum)  # optimum: for regret in analysis
     if resumed:
         info["resumed"] = [*info.get("resumed", []), now()]
     folder.write_info(info)
