@@ -1,0 +1,45 @@
+"""A Hydra callback: analyse the sweep's study folder when a multirun ends.
+
+Registered in ``conf/config.yaml`` under ``hydra.callbacks.analysis``, so
+``python -m hpobench -m method=random,grid task=branin seed=0,1,2,3,4`` ends
+with the figures written to ``<results_dir>/<study>/analysis/`` and their
+paths printed. Turn it off with ``~hydra.callbacks.analysis`` on the command
+line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from hpobench.analysis.report import Options, analyse
+
+
+class AnalysisCallback(Callback):
+    """Runs ``hpobench.analysis.analyse`` on the sweep folder at the end of a multirun.
+
+    Args:
+        band: ``"sem"`` or ``"iqr"``, as ``--band`` of the command line.
+        out: where to write; None: ``<sweep folder>/analysis``.
+    """
+
+    def __init__(self, band: str = "sem", out: str | None = None):
+        self.band = band
+        self.out = out
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        root = Path(config.hydra.sweep.dir)
+        if not root.is_dir():
+            print(f"hpobench.analysis: no results in {root}; nothing to analyse", file=sys.stderr)
+            return
+        try:
+            report = analyse(root, self.out, Options(band=self.band))
+        except Exception as error:  # the runs are done and saved; a failed analysis must not hide that
+            print(f"hpobench.analysis: the analysis failed ({type(error).__name__}: {error}); the results are "
+                  f"safe in {root}; rerun it with: python -m hpobench.analysis {root}", file=sys.stderr)
+            return
+        print(report.summary())

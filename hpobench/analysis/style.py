@@ -1,0 +1,114 @@
+"""One look for every figure: method styles, sizes for a two-column paper, saving.
+
+Each method keeps one colour, marker and line style in every figure of an
+analysis (assigned in sorted order of the method names), so a reader can
+follow it from the curves to the ranks and the cost view. Colours are the
+Okabe-Ito palette (safe for colour blindness); markers and line styles keep
+the methods apart in greyscale print.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed, and no GUI backend to start
+
+import matplotlib.pyplot as plt
+
+# Saving PDFs subsets fonts with fontTools, which logs every step at INFO; under
+# Hydra's logging (INFO to stdout) that would bury the figure paths.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+LINESTYLES = ("-", "--", ":", "-.")
+
+COLUMN_WIDTH = 3.35  # inches: one column of a two-column paper
+TEXT_WIDTH = 7.0  # inches: both columns
+PANEL_HEIGHT = 1.9
+
+RC = {
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.5,
+    "pdf.fonttype": 42,  # TrueType fonts, which paper submission systems accept
+    "savefig.dpi": 200,
+}
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(draw: F) -> F:
+    """Run a drawing function under the paper style, leaving the caller's matplotlib settings alone."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with plt.rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class MethodStyle:
+    """How one method is drawn."""
+
+    colour: str
+    marker: str
+    linestyle: str
+
+    def line(self) -> dict[str, str]:
+        """Keyword arguments for ``Axes.plot``."""
+        return {"color": self.colour, "marker": self.marker, "linestyle": self.linestyle}
+
+
+def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
+    """A distinct style for every method, fixed by the sorted method names."""
+    return {name: MethodStyle(COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)])
+            for i, name in enumerate(sorted(methods))}
+
+
+def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
+           columns: int = 3) -> tuple[plt.Figure, list[plt.Axes]]:
+    """A figure with ``panels`` axes in rows of at most ``columns``.
+
+    One panel fits one paper column; more take the full text width. Call it
+    from a function decorated with ``styled``.
+    """
+    columns = min(columns, panels)
+    rows = -(-panels // columns)
+    width = width or (COLUMN_WIDTH if panels == 1 else TEXT_WIDTH)
+    fig, axes = plt.subplots(rows, columns, figsize=(width, height * rows), squeeze=False, layout="constrained")
+    flat = list(axes.flat)
+    for ax in flat[panels:]:
+        ax.set_visible(False)
+    return fig, flat[:panels]
+
+
+def save(fig: plt.Figure, path: Path) -> list[Path]:
+    """Write ``path`` with suffixes .pdf and .png and close the figure; returns the paths."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for suffix in (".pdf", ".png"):
+        target = path.with_suffix(suffix)
+        # constrained layout already fits everything in; "tight" would lay the figure out twice
+        fig.savefig(target, bbox_inches=None if fig.get_layout_engine() else "tight")
+        written.append(target)
+    plt.close(fig)
+    return written
