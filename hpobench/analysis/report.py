@@ -121,7 +121,8 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
     report = Report(Path(out), problems=describe(inv))
     used = _usable(inv, options)
     trials = trials.merge(used[KEYS], on=KEYS, how="inner")  # keeps the finishing order of the trials
-    optima = used.groupby(["study", "task"])["optimum"].first().to_dict()
+    optima = {key: (None if np.isnan(value) else value)  # nan: the task's optimum is not known
+              for key, value in used.groupby(["study", "task"])["optimum"].first().items()}
     styles = method_styles(sorted(runs["method"].unique()))
     for study in sorted(runs["study"].unique()):
         report.files.append(_write(report.out / study / "runs.md", _runs_markdown(inv.of_study(study))))

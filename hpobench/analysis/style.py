@@ -105,10 +105,13 @@ def save(fig: plt.Figure, path: Path) -> list[Path]:
     """Write ``path`` with suffixes .pdf and .png and close the figure; returns the paths."""
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    # constrained layout already fits everything in; "tight" would lay the figure out again
+    constrained = fig.get_layout_engine() is not None
     for suffix in (".pdf", ".png"):
         target = path.with_suffix(suffix)
-        # constrained layout already fits everything in; "tight" would lay the figure out twice
-        fig.savefig(target, bbox_inches=None if fig.get_layout_engine() else "tight")
+        fig.savefig(target, bbox_inches=None if constrained else "tight")
         written.append(target)
+        if constrained:
+            fig.set_layout_engine("none")  # laid out for the first file: keep that layout for the second
     plt.close(fig)
     return written
