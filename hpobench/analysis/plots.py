@@ -6,10 +6,12 @@ paths. Legends sit above the panels, never over the data.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hpobench.analysis.curves import AXES, AXIS_NAMES, GridCurves
 from hpobench.analysis.stats import band as centre_and_band
@@ -18,6 +20,19 @@ from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, save, sty
 
 MARKS_PER_CURVE = 6
 REGRET_FLOOR = 1e-12  # regret can reach 0 (or round below it); a log axis needs it positive
+
+
+def _log_ticks(axis) -> None:
+    """Label a log axis at powers of ten only, or at 1, 2 and 5 times them when fewer than two fit.
+
+    Matplotlib's default labels minor ticks on short ranges, which crowds a
+    small panel with overlapping "3 x 10^-1"-style labels.
+    """
+    low, high = sorted(axis.get_view_interval())
+    narrow = low > 0 and math.floor(math.log10(high)) - math.ceil(math.log10(low)) < 1
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=8))
+    axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _legend(fig, styles: dict[str, MethodStyle], methods: list[str]) -> None:
@@ -59,8 +74,10 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
             ax.fill_between(c.grid, low, high, step="post", color=styles[method].colour, alpha=0.2, linewidth=0)
         if c.log:
             ax.set_xscale("log")
+            _log_ticks(ax.xaxis)
         if optimum is not None:
             ax.set_yscale("log")
+            _log_ticks(ax.yaxis)
         what = "test loss of incumbent" if column == "incumbent_test" else "best loss"
         ax.set_ylabel("regret" if optimum is not None else what)
         ax.set_xlabel(AXES[c.axis])
@@ -89,7 +106,7 @@ def ranks_figure(ranks: dict[str, pd.DataFrame], n_tasks: int, styles: dict[str,
             ax.plot(x, frame.loc[method].to_numpy(dtype=float), markevery=(i * step // len(methods), step),
                     **styles[method].line())
         ax.set_xlabel(f"fraction of budget ({AXIS_NAMES[axis]})")
-        ax.set_ylabel(f"average rank over {n_tasks} task{'s' if n_tasks != 1 else ''}")
+        ax.set_ylabel(f"mean rank ({n_tasks} task{'s' if n_tasks != 1 else ''})")
         ax.set_ylim(0.8, len(methods) + 0.2)
         ax.set_xlim(0, 1)
         ax.set_yticks(range(1, len(methods) + 1))
@@ -155,10 +172,13 @@ def cd_figure(mean_ranks: pd.Series, cd: float, path: Path, note: str = "") -> l
 
 @styled
 def cost_figure(cost: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) -> list[Path]:
-    """One panel per task: each run's method time against its evaluation cost, both totals in seconds.
+    """One panel per task: per method, its own time beside the cost of its evaluations, per run.
 
-    A point above the diagonal is a run whose method took longer than all its
-    evaluations together: an expensive optimiser cannot hide.
+    Each method has a row: the hollow marker is the evaluation cost of a run
+    (what the task reports, the simulated clock), the filled one the method's
+    time in ask and tell; small markers are seeds, large ones their mean. The
+    gap between them, on a log scale, is the ratio, so an expensive optimiser
+    cannot hide.
 
     Args:
         cost: from ``cost.per_run``.
@@ -166,26 +186,32 @@ def cost_figure(cost: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) 
         path: where to write, without suffix.
     """
     tasks = sorted(cost["task"].unique())
-    fig, axes = figure(len(tasks), height=2.0)
     methods = sorted(cost["method"].unique())
+    fig, axes = figure(len(tasks), height=0.6 + 0.28 * len(methods))
     for ax, task in zip(axes, tasks):
         rows = cost[cost["task"] == task]
-        for method, group in rows.groupby("method", sort=True):
+        for y, method in enumerate(methods):
+            group = rows[rows["method"] == method]
+            if group.empty:
+                continue
             s = styles[method]
-            ax.scatter(group["evaluation_cost"], group["method_time"], color=s.colour, marker=s.marker, s=14,
-                       alpha=0.8, linewidths=0)
+            evaluation, own = group["evaluation_cost"].to_numpy(), group["method_time"].to_numpy()
+            ax.plot([evaluation.mean(), own.mean()], [y, y], color="grey", linewidth=0.6, zorder=1)
+            for values, face in ((evaluation, "none"), (own, s.colour)):
+                ax.scatter(values, np.full(len(values), y), marker=s.marker, s=8, facecolors=face,
+                           edgecolors=s.colour, linewidths=0.6, alpha=0.5, zorder=2)
+                ax.scatter([values.mean()], [y], marker=s.marker, s=36, facecolors=face, edgecolors=s.colour,
+                           linewidths=1.0, zorder=3)
         positive = rows[["evaluation_cost", "method_time"]].to_numpy().ravel()
-        positive = positive[positive > 0]
-        if len(positive):
-            low, high = positive.min() / 2, positive.max() * 2
-            ax.plot([low, high], [low, high], color="grey", linewidth=0.7, linestyle="--")
-            ax.set_xlim(low, high)
-            ax.set_ylim(low, high)
+        if (positive > 0).any():
             ax.set_xscale("log")
-            ax.set_yscale("log")
-        ax.set_xlabel("evaluation cost per run (s)")
-        ax.set_ylabel("method time per run (s)")
+            _log_ticks(ax.xaxis)
+        ax.set_yticks(range(len(methods)), methods)
+        ax.set_ylim(len(methods) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("seconds per run")
         ax.set_title(task)
-    _legend(fig, styles, methods)
+    key = [axes[0].scatter([], [], marker="o", s=36, facecolors=face, edgecolors="black", label=label)
+           for face, label in (("black", "method's own time (ask + tell)"), ("none", "evaluation cost (task)"))]
+    fig.legend(handles=key, loc="outside upper center", ncols=2, frameon=False)
     return save(fig, path)
-
