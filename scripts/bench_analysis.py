@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -82,11 +84,17 @@ def main() -> None:
     tic = time.perf_counter()
     make_folder(root, args.runs, args.trials)
     print(f"wrote {args.runs} runs x {args.trials} trials in {time.perf_counter() - tic:.1f} s to {root}")
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     tic = time.perf_counter()
     subprocess.run([sys.executable, "-m", "hpobench.analysis", str(root), "--out", str(root / "analysis")],
                    check=True, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - tic
-    print(f"analysis of {args.runs} runs x {args.trials} trials: {elapsed:.1f} s (whole command, start-up included)")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # CPU time is what the analysis costs; wall time also counts waiting for cores other processes hold
+    print(f"analysis of {args.runs} runs x {args.trials} trials: {elapsed:.1f} s wall, {cpu:.1f} s CPU "
+          f"(whole command, start-up included; load average {load:.1f} on {os.cpu_count()} cores)")
     if not args.keep:
         shutil.rmtree(root)
 

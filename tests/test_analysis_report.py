@@ -94,7 +94,7 @@ def test_problem_runs_are_listed_and_unfinished_ones_left_out(analysed):
     runs = (root / "out" / "messy" / "runs.md").read_text()
     assert "Missing runs" in runs and "messy/t/b/seed=2" in runs
     assert "Unfinished runs" in runs and "messy/t/a/seed=1 (running)" in runs
-    assert "Failed runs (no successful trial): 1" in runs and "messy/t/b/seed=0" in runs
+    assert "Failed runs (no successful trial): 1" in runs and "messy/t/b/seed=0 (3 trials, all failed)" in runs
     assert "messy/t/b/seed=1 (1 of 3 trials failed)" in runs
     assert "mixes runs made with different versions" in runs and "numpy 1.26.0" in runs
     assert any("messy/t/a/seed=1" in line for line in report.problems)
@@ -102,6 +102,15 @@ def test_problem_runs_are_listed_and_unfinished_ones_left_out(analysed):
     cost = (root / "out" / "messy" / "cost.md").read_text()
     # a's unfinished run (2 trials) is left out: a's mean trials per run stays 3
     assert "| t | a | 3 |" in cost
+
+
+def test_a_folder_of_runs_without_trials_lists_them_and_plots_nothing(tmp_path):
+    (write_run(tmp_path, "t", "a", 0, [], finished=False) / "trials.jsonl").unlink()
+    report = analyse(tmp_path)
+    assert report.figures == []
+    assert report.notes == ["study hand: no finished run with a successful trial, nothing to plot"]
+    runs = (tmp_path / "analysis" / "hand" / "runs.md").read_text()
+    assert "hand/t/a/seed=0 (running)" in runs and "hand/t/a/seed=0 (no trial recorded)" in runs
 
 
 def test_optimum_is_found_from_the_task_config_of_older_runs(tmp_path):

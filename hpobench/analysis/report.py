@@ -120,13 +120,14 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
         out = (root.parent if is_study else root) / "analysis"
     report = Report(Path(out), problems=describe(inv))
     used = _usable(inv, options)
-    trials = trials.merge(used[KEYS], on=KEYS, how="inner")  # keeps the finishing order of the trials
+    if not trials.empty:
+        trials = trials.merge(used[KEYS], on=KEYS, how="inner")  # keeps the finishing order of the trials
     optima = {key: (None if np.isnan(value) else value)  # nan: the task's optimum is not known
               for key, value in used.groupby(["study", "task"])["optimum"].first().items()}
     styles = method_styles(sorted(runs["method"].unique()))
     for study in sorted(runs["study"].unique()):
         report.files.append(_write(report.out / study / "runs.md", _runs_markdown(inv.of_study(study))))
-        study_trials = trials[trials["study"] == study].reset_index(drop=True)
+        study_trials = trials[trials["study"] == study].reset_index(drop=True) if len(trials) else trials
         if study_trials.empty:
             report.notes.append(f"study {study}: no finished run with a successful trial, nothing to plot")
             continue
@@ -177,9 +178,9 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
 
     markdown += ["## Critical difference", "", _critical_difference(study, last, options, styles, out, report), ""]
 
-    costs = cost.summary(cost.per_run(trials))
-    cost_table = tables.cost_table(costs)
-    files += plots.cost_figure(cost.per_run(trials), styles, out / "cost")
+    per_run = cost.per_run(trials)
+    cost_table = tables.cost_table(cost.summary(per_run))
+    files += plots.cost_figure(per_run, styles, out / "cost")
     files.append(_write(out / "cost.md", tables.to_markdown(cost_table)))
     files.append(_write(out / "cost.tex", tables.to_latex(cost_table)))
     markdown += ["## Cost", "", tables.to_markdown(cost_table), "## Figures", ""]

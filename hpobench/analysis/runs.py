@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hpobench.storage import DONE, RunFolder, find_runs
@@ -68,8 +69,10 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
     """One row per run folder below ``root`` with what ``run.json`` says about it.
 
     Columns: ``study, task, method, seed, status, finished, optimum,
-    versions, task_config, path``. ``versions`` is a short text of the
-    package versions and git commit, for comparing runs.
+    optimum_recorded, versions, task_config, path``. ``optimum_recorded``
+    says whether run.json has the ``optimum`` key (None there: unknown);
+    ``versions`` is a short text of the package versions and git commit,
+    for comparing runs.
     """
     rows = []
     for path in find_runs(root):
@@ -77,10 +80,10 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
         env = info.get("environment") or {}
         rows.append({
             **{k: info[k] for k in KEYS}, "status": info.get("status"), "finished": (path / DONE).exists(),
-            "optimum": info.get("optimum"), "versions": _describe_env(env),
+            "optimum": info.get("optimum"), "optimum_recorded": "optimum" in info, "versions": _describe_env(env),
             "task_config": json.dumps((info.get("config") or {}).get("task"), sort_keys=True), "path": str(path),
         })
-    columns = [*KEYS, "status", "finished", "optimum", "versions", "task_config", "path"]
+    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "task_config", "path"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -91,14 +94,14 @@ def _describe_env(env: dict[str, Any]) -> str:
 
 
 def fill_optima(runs: pd.DataFrame) -> pd.DataFrame:
-    """Fill a missing ``optimum`` by building the task from its recorded config.
+    """Fill the ``optimum`` of runs recorded before run.json held it, from their task config.
 
-    Runs recorded before run.json held the optimum still get regret: the task
-    is instantiated once per distinct config. A task that cannot be built here
-    (a data file missing, say) keeps no optimum; its curves show the loss.
+    The task is instantiated once per distinct config. A task that cannot be
+    built here (a data file missing, say) keeps no optimum; its curves show
+    the loss.
     """
     runs = runs.copy()
-    todo = runs["optimum"].isna() & (runs["task_config"] != "null")
+    todo = ~runs["optimum_recorded"] & (runs["task_config"] != "null")
     for text in runs.loc[todo, "task_config"].unique():
         runs.loc[todo & (runs["task_config"] == text), "optimum"] = _optimum_of(json.loads(text))
     runs["optimum"] = runs["optimum"].astype(float)
@@ -154,7 +157,9 @@ def describe(inv: Inventory) -> list[str]:
     listing("Missing runs (expected from the study's tasks x methods x seeds)", inv.missing)
     listing("Unfinished runs (no `done` marker: running or killed; left out of the analysis)", inv.unfinished,
             "status")
-    listing("Failed runs (no successful trial)", inv.failed, "n_trials")
+    failed = inv.failed.assign(note=lambda f: np.where(
+        f["n_trials"] > 0, f["n_trials"].astype(str) + " trials, all failed", "no trial recorded"))
+    listing("Failed runs (no successful trial)", failed, "note")
     failed_trials = inv.with_failed_trials.assign(
         note=lambda f: f["n_failed"].astype(str) + " of " + f["n_trials"].astype(str) + " trials failed")
     listing("Runs with failed trials (those trials are skipped)", failed_trials, "note")
