@@ -37,7 +37,8 @@ def _log_ticks(axis) -> None:
 
 def _legend(fig, styles: dict[str, MethodStyle], methods: list[str]) -> None:
     handles = [fig.axes[0].plot([], [], label=m, **styles[m].line())[0] for m in methods]
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), 6), frameon=False)
+    per_row = max(2, int(fig.get_figwidth() / 1.15))  # about 1.15 inches per entry: 6 across the page, 2 in a column
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), per_row), frameon=False)
 
 
 @styled

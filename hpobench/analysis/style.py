@@ -86,13 +86,13 @@ def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
 
 def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
            columns: int = 3) -> tuple[plt.Figure, list[plt.Axes]]:
-    """A figure with ``panels`` axes in rows of at most ``columns``.
+    """A figure with ``panels`` axes in balanced rows of at most ``columns``.
 
     One panel fits one paper column; more take the full text width. Call it
     from a function decorated with ``styled``.
     """
-    columns = min(columns, panels)
     rows = -(-panels // columns)
+    columns = -(-panels // rows)  # balance the rows: 4 panels as 2 x 2, not 3 + 1
     width = width or (COLUMN_WIDTH if panels == 1 else TEXT_WIDTH)
     fig, axes = plt.subplots(rows, columns, figsize=(width, height * rows), squeeze=False, layout="constrained")
     flat = list(axes.flat)
