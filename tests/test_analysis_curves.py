@@ -74,3 +74,10 @@ def test_mean_over_time_at_fractions_of_the_budget(tmp_path):
     # 0.1 of 4 evaluations is before any trial; 0.5 is after 2 trials
     np.testing.assert_array_equal(means.loc[("t", "a")], [nan, 2.0, 0.5])
     np.testing.assert_array_equal(means.loc[("t", "b")], [nan, 3.0, 3.0])
+
+
+def test_final_test_loss_is_the_last_incumbents_even_when_missing(tmp_path):
+    write_run(tmp_path, "t", "m", 0, [3.0, 1.0], test_losses=[30.0, None])
+    last = curves.final(curves.traces(load_results(tmp_path)))
+    assert last["incumbent"].tolist() == [1.0]
+    assert np.isnan(last["incumbent_test"].iloc[0])  # not 30, the test loss of the previous incumbent

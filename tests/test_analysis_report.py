@@ -151,3 +151,15 @@ def test_run_json_of_the_runner_records_the_optimum(tmp_path):
     run(RandomSearch, Hartmann3(), seed=0, budget=Budget(evals=2), folder=folder,
         labels={"study": "s", "task": "hartmann3", "method": "random"})
     assert json.loads((tmp_path / "run" / "run.json").read_text())["optimum"] == Hartmann3.optimum
+
+
+def test_a_task_without_test_loss_beside_one_with_it(tmp_path):
+    write_run(tmp_path, "with", "a", 0, [2.0, 1.0], test_losses=[2.5, 1.5], optimum=0.0)
+    write_run(tmp_path, "without", "a", 0, [2.0, 1.0], optimum=0.0)
+    write_run(tmp_path, "without", "b", 0, [3.0, 2.0], optimum=0.0)
+    report = analyse(tmp_path)
+    out = tmp_path / "analysis" / "hand"
+    assert (out / "test-curves-evals.png") in report.figures
+    test = (out / "final-test.md").read_text()
+    assert "| with | test loss | **1.5 ± 0 (1)** | – |" in test
+    assert "| without |" not in test

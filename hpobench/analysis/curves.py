@@ -145,8 +145,8 @@ def grid_curves(tr: pd.DataFrame, axis: str, points: int = 200) -> list[GridCurv
     """
     result = []
     for (study, task), group in tr.groupby(["study", "task"], sort=True):
-        first = group.groupby("run", sort=False).first()
-        last = group.groupby("run", sort=False).last()
+        first = group.groupby("run", sort=False).head(1)
+        last = group.groupby("run", sort=False).tail(1)
         grid, log = make_grid(first[axis].to_numpy(), last[axis].to_numpy(), axis, points)
         runs = pd.DataFrame({"method": last["method"].to_numpy(), "seed": last["seed"].to_numpy(),
                              "end": last[axis].to_numpy()})
@@ -156,7 +156,8 @@ def grid_curves(tr: pd.DataFrame, axis: str, points: int = 200) -> list[GridCurv
 
 def final(tr: pd.DataFrame) -> pd.DataFrame:
     """The last incumbent of every run: ``study, task, method, seed, incumbent, incumbent_test``."""
-    return tr.groupby("run", sort=False).last()[[*KEYS, "incumbent", "incumbent_test"]].reset_index(drop=True)
+    # tail, not last: last() would skip a nan test loss and report an older incumbent's
+    return tr.groupby("run", sort=False).tail(1)[[*KEYS, "incumbent", "incumbent_test"]].reset_index(drop=True)
 
 
 def mean_over_time(tr: pd.DataFrame, axis: str, fractions: np.ndarray) -> pd.DataFrame:
@@ -178,6 +179,8 @@ def mean_over_time(tr: pd.DataFrame, axis: str, fractions: np.ndarray) -> pd.Dat
     for task, group in tr.groupby("task", sort=True):
         values = sample(group, axis, fractions * group[axis].max())["incumbent"]
         methods = group.groupby("run", sort=False)["method"].first().to_numpy()
-        frame = pd.DataFrame(values, columns=fractions).groupby(methods).mean(skipna=False)
-        frames.append(frame.set_index(pd.MultiIndex.from_product([[task], frame.index], names=["task", "method"])))
+        names = sorted(set(methods))
+        means = [values[methods == m].mean(axis=0) for m in names]  # any nan seed gives nan
+        index = pd.MultiIndex.from_product([[task], names], names=["task", "method"])
+        frames.append(pd.DataFrame(means, index=index, columns=fractions))
     return pd.concat(frames)

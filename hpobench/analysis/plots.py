@@ -73,13 +73,18 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
             ax.plot(c.grid, centre, drawstyle="steps-post", markevery=(i * step // max(len(methods), 1), step),
                     **styles[method].line())
             ax.fill_between(c.grid, low, high, step="post", color=styles[method].colour, alpha=0.2, linewidth=0)
-        if c.log:
-            ax.set_xscale("log")
-            _log_ticks(ax.xaxis)
-        if optimum is not None:
-            ax.set_yscale("log")
-            _log_ticks(ax.yaxis)
         what = "test loss of incumbent" if column == "incumbent_test" else "best loss"
+        if not np.isfinite(c.values[column]).any():  # e.g. a task without test loss beside one with
+            ax.text(0.5, 0.5, f"no {what}", transform=ax.transAxes, ha="center", va="center")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            if c.log:
+                ax.set_xscale("log")
+                _log_ticks(ax.xaxis)
+            if optimum is not None:
+                ax.set_yscale("log")
+                _log_ticks(ax.yaxis)
         ax.set_ylabel("regret" if optimum is not None else what)
         ax.set_xlabel(AXES[c.axis])
         ax.set_title(c.task)

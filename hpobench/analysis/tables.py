@@ -45,13 +45,15 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05) -> 
 
     Args:
         final: one row per run: ``task, method, seed, value, metric`` where
-            ``metric`` names what ``value`` is (``regret`` or ``loss``), lower better.
+            ``metric`` names what ``value`` is (``regret`` or ``loss``), lower
+            better. Runs without a value (nan: no test loss, say) are left out,
+            and a task without any has no row.
         band: ``"sem"``: mean ± standard error; ``"iqr"``: median [25th, 75th percentile].
         alpha: significance level of the marks.
     """
     methods = sorted(final["method"].unique())
     rows, bold, marked = [], [], []
-    for task, group in final.groupby("task", sort=True):
+    for task, group in final.dropna(subset=["value"]).groupby("task", sort=True):  # no value: no row
         by_method = {m: g.set_index("seed")["value"] for m, g in group.groupby("method", sort=True)}
         stats = {m: centre_and_band(v.to_numpy()[:, None], band) for m, v in by_method.items()}
         centres = {m: float(s[0][0]) for m, s in stats.items() if np.isfinite(s[0][0])}
