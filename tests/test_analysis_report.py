@@ -8,8 +8,7 @@ from _analysis_runs import write_run
 
 from hpobench.analysis import analyse
 from hpobench.analysis.__main__ import main
-from hpobench.analysis.curves import AXES, traces
-from hpobench.analysis.report import _ranks_over_time
+from hpobench.analysis.curves import AXES, ranks_over_time, traces
 from hpobench.analysis.runs import fill_optima, read_runs
 from hpobench.storage import load_results
 
@@ -78,7 +77,7 @@ def test_final_table_bolds_the_best_and_marks_significant_differences(analysed):
 def test_known_ranking_and_friedman_statistic(analysed):
     root, _ = analysed
     tr = traces(load_results(root / "hand"))
-    ranks = _ranks_over_time(tr, points=3)["evals"]
+    ranks = ranks_over_time(tr, points=3)["evals"]
     # after one evaluation all methods tie at 3.0 (rank 2 each); at the end a, b, c rank 1, 2, 3
     np.testing.assert_array_equal(ranks.iloc[:, 0], [2.0, 2.0, 2.0])
     np.testing.assert_array_equal(ranks.iloc[:, -1], [1.0, 2.0, 3.0])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hpobench.analysis.runs import KEYS
+from hpobench.analysis.stats import ranks
 
 # axis name -> label with unit; each axis is a cumulative column of ``traces``.
 AXES: dict[str, str] = {
@@ -184,3 +185,30 @@ def mean_over_time(tr: pd.DataFrame, axis: str, fractions: np.ndarray) -> pd.Dat
         index = pd.MultiIndex.from_product([[task], names], names=["task", "method"])
         frames.append(pd.DataFrame(means, index=index, columns=fractions))
     return pd.concat(frames)
+
+
+def ranks_over_time(tr: pd.DataFrame, points: int = 100) -> dict[str, pd.DataFrame]:
+    """Per axis, each method's rank averaged over tasks at fractions of the budget.
+
+    On each task the methods are ranked by their mean incumbent over seeds
+    (``mean_over_time``; ties share ranks); a method without a value yet on a
+    task has no rank there, and the average is over the tasks where it has one.
+
+    Args:
+        tr: from ``traces``, one study.
+        points: fractions 1/points, 2/points, ..., 1.
+
+    Returns:
+        axis -> DataFrame indexed by method with one column per fraction.
+    """
+    fractions = np.linspace(0, 1, points + 1)[1:]
+    methods = sorted(tr["method"].unique())
+    result = {}
+    for axis in AXES:
+        means = mean_over_time(tr, axis, fractions)
+        per_task = np.stack([ranks(means.loc[task].reindex(methods).to_numpy().T).T
+                             for task in means.index.unique("task")])  # (tasks, methods, fractions)
+        count = np.isfinite(per_task).sum(axis=0)  # a method without a value yet has no rank there
+        mean = np.where(count > 0, np.nansum(per_task, axis=0) / np.maximum(count, 1), np.nan)
+        result[axis] = pd.DataFrame(mean, index=methods, columns=fractions)
+    return result

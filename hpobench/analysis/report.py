@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from hpobench.analysis import cost, plots, tables
-from hpobench.analysis.curves import AXES, final, grid_curves, mean_over_time, traces
+from hpobench.analysis.curves import AXES, final, grid_curves, ranks_over_time, traces
 from hpobench.analysis.runs import KEYS, Inventory, describe, fill_optima, inventory, read_runs
-from hpobench.analysis.stats import BANDS, critical_difference, friedman, ranks
+from hpobench.analysis.stats import BANDS, critical_difference, friedman
 from hpobench.analysis.style import method_styles
 from hpobench.errors import UserError
 from hpobench.storage import load_results
@@ -146,65 +146,50 @@ def _usable(inv: Inventory, options: Options) -> pd.DataFrame:
 
 def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, styles: dict, options: Options,
            report: Report) -> None:
-    """Write the figures and tables of one study into ``report.out / study``."""
+    """Write the figures and tables of one study into ``report.out / study``, and its report.md."""
     out = report.out / study
-    files = report.files
-    has_test = tr["incumbent_test"].notna().any()
+    has_test = bool(tr["incumbent_test"].notna().any())
     for axis in AXES:
         curves = grid_curves(tr, axis, options.points)
-        files += plots.curves_figure(curves, optima, "incumbent", options.band, styles, out / f"curves-{axis}")
+        report.files += plots.curves_figure(curves, optima, "incumbent", options.band, styles, out / f"curves-{axis}")
         if has_test:
-            files += plots.curves_figure(curves, optima, "incumbent_test", options.band, styles,
-                                         out / f"test-curves-{axis}")
-    n_tasks = tr["task"].nunique()
-    files += plots.ranks_figure(_ranks_over_time(tr), n_tasks, styles, out / "ranks")
-
+            report.files += plots.curves_figure(curves, optima, "incumbent_test", options.band, styles,
+                                                out / f"test-curves-{axis}")
+    report.files += plots.ranks_figure(ranks_over_time(tr), tr["task"].nunique(), styles, out / "ranks")
     last = final(tr)
     last["optimum"] = [optima.get((study, t)) for t in last["task"]]
-    known = last["optimum"].notna()
-    last["value"] = np.where(known, last["incumbent"] - last["optimum"].astype(float), last["incumbent"])
-    last["metric"] = np.where(known, "regret", "loss")
-    final_table = tables.final_table(last, options.band, options.alpha)
-    markdown = [f"# Study {study}", "", "## Final performance", "", tables.to_markdown(final_table)]
-    files.append(_write(out / "final.md", tables.to_markdown(final_table)))
-    files.append(_write(out / "final.tex", tables.to_latex(final_table)))
-    if has_test:
-        test = last.assign(value=last["incumbent_test"], metric="test loss")
-        test_table = tables.final_table(test, options.band, options.alpha)
-        test_table.caption = "Test loss of the incumbent chosen by validation loss. " + test_table.caption
-        markdown += ["## Test loss of the incumbent", "", tables.to_markdown(test_table)]
-        files.append(_write(out / "final-test.md", tables.to_markdown(test_table)))
-        files.append(_write(out / "final-test.tex", tables.to_latex(test_table)))
-
-    markdown += ["## Critical difference", "", _critical_difference(study, last, options, styles, out, report), ""]
-
+    markdown = [f"# Study {study}", "", *_final_tables(last, has_test, options, out, report),
+                "## Critical difference", "", _critical_difference(study, last, options, out, report), ""]
     per_run = cost.per_run(trials)
     cost_table = tables.cost_table(cost.summary(per_run))
-    files += plots.cost_figure(per_run, styles, out / "cost")
-    files.append(_write(out / "cost.md", tables.to_markdown(cost_table)))
-    files.append(_write(out / "cost.tex", tables.to_latex(cost_table)))
+    report.files += plots.cost_figure(per_run, styles, out / "cost")
+    report.files += [_write(out / "cost.md", tables.to_markdown(cost_table)),
+                     _write(out / "cost.tex", tables.to_latex(cost_table))]
     markdown += ["## Cost", "", tables.to_markdown(cost_table), "## Figures", ""]
-    markdown += [f"- [{p.name}]({p.name})" for p in files if p.parent == out and p.suffix == ".png"]
-    files.append(_write(out / "report.md", "\n".join(markdown) + "\n"))
+    markdown += [f"- [{p.name}]({p.name})" for p in report.files if p.parent == out and p.suffix == ".png"]
+    report.files.append(_write(out / "report.md", "\n".join(markdown) + "\n"))
 
 
-def _ranks_over_time(tr: pd.DataFrame, points: int = 100) -> dict[str, pd.DataFrame]:
-    """Per axis: each method's rank (of its mean over seeds) averaged over tasks, at fractions of the budget."""
-    fractions = np.linspace(0, 1, points + 1)[1:]
-    methods = sorted(tr["method"].unique())
-    result = {}
-    for axis in AXES:
-        means = mean_over_time(tr, axis, fractions)
-        per_task = np.stack([ranks(means.loc[task].reindex(methods).to_numpy().T).T
-                             for task in means.index.unique("task")])  # (tasks, methods, fractions)
-        count = np.isfinite(per_task).sum(axis=0)  # a method without a value yet has no rank there
-        mean = np.where(count > 0, np.nansum(per_task, axis=0) / np.maximum(count, 1), np.nan)
-        result[axis] = pd.DataFrame(mean, index=methods, columns=fractions)
-    return result
+def _final_tables(last: pd.DataFrame, has_test: bool, options: Options, out: Path, report: Report) -> list[str]:
+    """Write the final-performance tables (and the test-loss ones); return their markdown for report.md."""
+    known = last["optimum"].notna()
+    regret = last.assign(value=np.where(known, last["incumbent"] - last["optimum"].astype(float), last["incumbent"]),
+                         metric=np.where(known, "regret", "loss"))
+    made = [("final", "Final performance", tables.final_table(regret, options.band, options.alpha))]
+    if has_test:
+        test = tables.final_table(last.assign(value=last["incumbent_test"], metric="test loss"), options.band,
+                                  options.alpha)
+        test.caption = "Test loss of the incumbent chosen by validation loss. " + test.caption
+        made.append(("final-test", "Test loss of the incumbent", test))
+    markdown = []
+    for name, title, table in made:
+        report.files += [_write(out / f"{name}.md", tables.to_markdown(table)),
+                         _write(out / f"{name}.tex", tables.to_latex(table))]
+        markdown += [f"## {title}", "", tables.to_markdown(table)]
+    return markdown
 
 
-def _critical_difference(study: str, last: pd.DataFrame, options: Options, styles: dict, out: Path,
-                         report: Report) -> str:
+def _critical_difference(study: str, last: pd.DataFrame, options: Options, out: Path, report: Report) -> str:
     """Draw the CD diagram of the study's final performance; return a markdown paragraph on the test."""
     blocks = options.cd_blocks
     if blocks == "auto":
