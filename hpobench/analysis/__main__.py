@@ -16,7 +16,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         description="Write incumbent curves, average ranks, critical-difference diagrams, final-performance and "
                     "cost tables (PDF, PNG, markdown, LaTeX) for every study below a results folder.")
     parser.add_argument("root", help="a results folder (e.g. results/) or one study's folder (results/<study>)")
-    parser.add_argument("--out", default=None, help="where to write (default: <root>/analysis)")
+    parser.add_argument("--out", default=None,
+                        help="where to write (default: the analysis/ folder beside the study folders, "
+                             "so results/ and results/<study> both write to results/analysis/<study>/)")
     parser.add_argument("--band", choices=BANDS, default="sem",
                         help="sem: mean and standard error over seeds; iqr: median and inter-quartile range")
     parser.add_argument("--points", type=int, default=200, help="grid points per curve (default 200)")
