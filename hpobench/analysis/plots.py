@@ -16,7 +16,7 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 from hpobench.analysis.curves import AXES, AXIS_NAMES, GridCurves
 from hpobench.analysis.stats import band as centre_and_band
 from hpobench.analysis.stats import cliques
-from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, save, styled
+from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, new_figure, save, styled
 
 MARKS_PER_CURVE = 6
 REGRET_FLOOR = 1e-12  # regret can reach 0 (or round below it); a log axis needs it positive
@@ -135,13 +135,11 @@ def cd_figure(mean_ranks: pd.Series, cd: float, path: Path, note: str = "") -> l
         path: where to write, without suffix.
         note: a line under the diagram (the test and its numbers).
     """
-    import matplotlib.pyplot as plt
-
     order = mean_ranks.sort_values(kind="stable")
     k = len(order)
     half = (k + 1) // 2
     rows = max(half, k - half)
-    fig = plt.figure(figsize=(COLUMN_WIDTH, 0.9 + 0.2 * rows))
+    fig = new_figure((COLUMN_WIDTH, 0.9 + 0.2 * rows))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
     ax.set_xlim(-0.45, 1.45)

@@ -4,7 +4,9 @@ Each method keeps one colour, marker and line style in every figure of an
 analysis (assigned in sorted order of the method names), so a reader can
 follow it from the curves to the ranks and the cost view. Colours are the
 Okabe-Ito palette (safe for colour blindness); markers and line styles keep
-the methods apart in greyscale print.
+the methods apart in greyscale print. Figures are drawn with the Agg
+renderer without pyplot, so no display is needed and the caller's
+matplotlib backend is left alone.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed, and no GUI backend to start
-
-import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 # Saving PDFs subsets fonts with fontTools, which logs every step at INFO; under
 # Hydra's logging (INFO to stdout) that would bury the figure paths.
@@ -59,7 +60,7 @@ def styled(draw: F) -> F:
 
     @functools.wraps(draw)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with plt.rc_context(RC):
+        with matplotlib.rc_context(RC):
             return draw(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -85,7 +86,7 @@ def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
 
 
 def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
-           columns: int = 3) -> tuple[plt.Figure, list[plt.Axes]]:
+           columns: int = 3) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` axes in balanced rows of at most ``columns``.
 
     One panel fits one paper column; more take the full text width. Call it
@@ -94,15 +95,27 @@ def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT
     rows = -(-panels // columns)
     columns = -(-panels // rows)  # balance the rows: 4 panels as 2 x 2, not 3 + 1
     width = width or (COLUMN_WIDTH if panels == 1 else TEXT_WIDTH)
-    fig, axes = plt.subplots(rows, columns, figsize=(width, height * rows), squeeze=False, layout="constrained")
+    fig = new_figure((width, height * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
     flat = list(axes.flat)
     for ax in flat[panels:]:
         ax.set_visible(False)
     return fig, flat[:panels]
 
 
-def save(fig: plt.Figure, path: Path) -> list[Path]:
-    """Write ``path`` with suffixes .pdf and .png and close the figure; returns the paths."""
+def new_figure(size: tuple[float, float], layout: str | None = None) -> Figure:
+    """A figure drawn by Agg (PNG) and written to PDF as well, outside pyplot.
+
+    Not using pyplot leaves the caller's backend (a notebook's, say) and
+    pyplot's list of open figures alone.
+    """
+    fig = Figure(figsize=size, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save(fig: Figure, path: Path) -> list[Path]:
+    """Write ``path`` with suffixes .pdf and .png; returns the paths."""
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
     # constrained layout already fits everything in; "tight" would lay the figure out again
@@ -113,5 +126,4 @@ def save(fig: plt.Figure, path: Path) -> list[Path]:
         written.append(target)
         if constrained:
             fig.set_layout_engine("none")  # laid out for the first file: keep that layout for the second
-    plt.close(fig)
     return written
