@@ -127,8 +127,8 @@ def inventory(runs: pd.DataFrame, trials: pd.DataFrame) -> Inventory:
     """
     runs = runs.copy()
     if len(trials):
-        counts = trials.groupby(KEYS, sort=False)["status"].agg(
-            n_trials="size", n_failed=lambda s: int((s == "failed").sum()))
+        counts = trials[KEYS].assign(failed=trials["status"] == "failed").groupby(KEYS, sort=False).agg(
+            n_trials=("failed", "size"), n_failed=("failed", "sum"))
         runs = runs.merge(counts.reset_index(), on=KEYS, how="left")
     else:
         runs["n_trials"], runs["n_failed"] = 0, 0
