@@ -128,8 +128,13 @@ def test_cli_with_median_bands(tmp_path, capsys):
     assert main([str(tmp_path / "results" / "hand"), "--band", "iqr", "--cd-blocks", "task-seed"]) == 0
     out = tmp_path / "results" / "analysis" / "hand"  # beside the study folder by default
     printed = capsys.readouterr().out
-    assert str(out / "curves-evals.png") in printed and str(out / "cd.png") in printed
-    assert (out / "curves-wall_time.pdf").exists()
+    figures = [f"curves-{axis}" for axis in AXES] + ["ranks", "cd", "cost"]
+    for name in figures:
+        assert str(out / f"{name}.png") in printed, name
+        assert (out / f"{name}.pdf").stat().st_size > 1000 and (out / f"{name}.png").stat().st_size > 1000
+    for name in ("final.md", "final.tex", "cost.md", "cost.tex", "runs.md", "report.md"):
+        assert str(out / name) in printed and (out / name).stat().st_size > 0, name
+    assert not (out / "test-curves-evals.png").exists()  # these runs report no test loss
     assert "| t | regret | **0.5 [0.5, 0.5] (3)** |" in (out / "final.md").read_text()
 
 
