@@ -109,7 +109,8 @@ def ranks_figure(ranks: dict[str, pd.DataFrame], n_tasks: int, styles: dict[str,
         x = frame.columns.to_numpy(dtype=float)
         step = max(len(x) // MARKS_PER_CURVE, 1)
         for i, method in enumerate(frame.index):
-            ax.plot(x, frame.loc[method].to_numpy(dtype=float), markevery=(i * step // len(methods), step),
+            ax.plot(x, frame.loc[method].to_numpy(dtype=float), drawstyle="steps-post",
+                    markevery=(i * step // len(methods), step),
                     **styles[method].line())
         ax.set_xlabel(f"fraction of budget ({AXIS_NAMES[axis]})")
         ax.set_ylabel(f"mean rank ({n_tasks} task{'s' if n_tasks != 1 else ''})")
@@ -139,16 +140,18 @@ def cd_figure(mean_ranks: pd.Series, cd: float, path: Path, note: str = "") -> l
     k = len(order)
     half = (k + 1) // 2
     rows = max(half, k - half)
-    fig = new_figure((COLUMN_WIDTH, 0.9 + 0.2 * rows))
+    groups = cliques(order.to_numpy(), cd)
+    first_row = 0.3 + 0.07 * len(groups)  # labels start below the bars of the groups
+    top = first_row + 0.2 * rows + 0.1
+    fig = new_figure((COLUMN_WIDTH, 0.75 * (top + 0.7)))  # the same scale for any number of methods
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
-    ax.set_xlim(-0.45, 1.45)
-    top = 0.2 * rows + 0.5
     ax.set_ylim(top, -0.7)  # y grows downwards, as rows of labels do
 
     def x_of(rank: float) -> float:
         return (rank - 1) / max(k - 1, 1)
 
+    ax.set_xlim(-0.45, max(1.45, x_of(1 + cd) + 0.05))
     ax.plot([0, 1], [0, 0], color="black", linewidth=0.8)
     for r in range(1, k + 1):
         ax.plot([x_of(r)] * 2, [0, -0.06], color="black", linewidth=0.8)
@@ -160,17 +163,17 @@ def cd_figure(mean_ranks: pd.Series, cd: float, path: Path, note: str = "") -> l
     ax.text(x_of(1 + cd) / 2, -0.5, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=7)
     for i, (method, rank) in enumerate(order.items()):
         left = i < half
-        row = 0.35 + 0.2 * (i if left else k - 1 - i)
+        row = first_row + 0.2 * (i if left else k - 1 - i)
         end = -0.05 if left else 1.05
         ax.plot([x_of(rank), x_of(rank), end], [0, row, row], color="black", linewidth=0.7)
         ax.text(end + (-0.02 if left else 0.02), row, f"{method} ({rank:.2f})", ha="right" if left else "left",
                 va="center", fontsize=7)
-    for j, (first, last) in enumerate(cliques(order.to_numpy(), cd)):
+    for j, (first, last) in enumerate(groups):
         y = 0.12 + 0.07 * j
         ax.plot([x_of(order.iloc[first]) - 0.01, x_of(order.iloc[last]) + 0.01], [y, y], color="black",
                 linewidth=2.5, solid_capstyle="butt")
     if note:
-        ax.text(0.5, top - 0.05, note, ha="center", va="bottom", fontsize=6.5)
+        ax.text(0.5, top, note, ha="center", va="bottom", fontsize=6.5)
     return save(fig, path)
 
 
