@@ -167,3 +167,15 @@ def test_a_task_without_test_loss_beside_one_with_it(tmp_path):
     test = (out / "final-test.md").read_text()
     assert "| with | test loss | **1.5 ± 0 (1)** | – |" in test
     assert "| without |" not in test
+
+
+def test_unfinished_runs_are_analysed_only_when_asked(tmp_path):
+    from hpobench.analysis.report import Options, _usable
+    from hpobench.analysis.runs import inventory
+
+    write_run(tmp_path, "t", "a", 0, [1.0])
+    write_run(tmp_path, "t", "a", 1, [1.0], finished=False)
+    write_run(tmp_path, "t", "a", 2, [None])
+    inv = inventory(read_runs(tmp_path), load_results(tmp_path))
+    assert _usable(inv, Options())["seed"].tolist() == [0]
+    assert _usable(inv, Options(include_unfinished=True))["seed"].tolist() == [0, 1]  # never the failed run
