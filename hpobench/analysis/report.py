@@ -178,8 +178,7 @@ def _final_tables(last: pd.DataFrame, has_test: bool, options: Options, out: Pat
     made = [("final", "Final performance", tables.final_table(regret, options.band, options.alpha))]
     if has_test:
         test = tables.final_table(last.assign(value=last["incumbent_test"], metric="test loss"), options.band,
-                                  options.alpha)
-        test.caption = "Test loss of the incumbent chosen by validation loss. " + test.caption
+                                  options.alpha, measure="the test loss of the incumbent chosen by validation loss")
         made.append(("final-test", "Test loss of the incumbent", test))
     markdown = []
     for name, title, table in made:

@@ -40,7 +40,8 @@ class Table:
     caption: str
 
 
-def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05) -> Table:
+def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05,
+                measure: str = "regret where the task's optimum is known, else loss") -> Table:
     """Final performance per task (rows) and method (columns).
 
     Args:
@@ -50,6 +51,7 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05) -> 
             and a task without any has no row.
         band: ``"sem"``: mean ± standard error; ``"iqr"``: median [25th, 75th percentile].
         alpha: significance level of the marks.
+        measure: what the values are, for the caption.
     """
     methods = sorted(final["method"].unique())
     rows, bold, marked = [], [], []
@@ -79,8 +81,8 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05) -> 
         bold.append(row_bold)
         marked.append(row_marked)
     what = "mean ± standard error" if band == "sem" else "median [25th, 75th percentile]"
-    caption = (f"Final performance ({what} over seeds; seeds in parentheses), lower is better: regret where the "
-               f"task's optimum is known, else loss. Bold: best per task. {DAGGER}: worse than the best by a "
+    caption = (f"Final performance ({what} over seeds; seeds in parentheses), lower is better: {measure}. "
+               f"Bold: best per task. {DAGGER}: worse than the best by a "
                f"one-sided paired Wilcoxon signed-rank test over shared seeds, p < {alpha:g} (uncorrected).")
     return Table(["task", "metric", *methods], rows, bold, marked, caption)
 
