@@ -21,3 +21,19 @@ def test_multirun_ends_with_the_analysis(tmp_path):
     assert "fontTools" not in done.stdout  # the PDF font subsetter's INFO logging stays quiet
     final = (out / "final.md").read_text()
     assert "| branin | regret |" in final and "(2)" in final  # two seeds per method
+
+
+def test_with_the_study_swept_the_results_folder_is_analysed(tmp_path, capsys):
+    from _analysis_runs import write_run
+    from omegaconf import OmegaConf
+
+    from hpobench.analysis.callback import AnalysisCallback
+
+    write_run(tmp_path, "t", "a", 0, [2.0, 1.0], study="s1")
+    write_run(tmp_path, "t", "a", 0, [2.0, 1.0], study="s2")
+    # study=s1,s2 leaves the sweep folder at the default study, which holds no runs
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path / "default")}}, "results_dir": str(tmp_path)})
+    AnalysisCallback().on_multirun_end(config)
+    printed = capsys.readouterr().out
+    for study in ("s1", "s2"):
+        assert str(tmp_path / "analysis" / study / "curves-evals.png") in printed

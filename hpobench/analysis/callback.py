@@ -3,8 +3,9 @@
 Registered in ``conf/config.yaml`` under ``hydra.callbacks.analysis``, so
 ``python -m hpobench -m method=random,grid task=branin seed=0,1,2,3,4`` ends
 with the figures written to ``<results_dir>/<study>/analysis/`` and their
-paths printed. Turn it off with ``~hydra.callbacks.analysis`` on the command
-line.
+paths printed. When ``study`` itself is swept, the sweep folder holds no
+runs, and the whole results folder is analysed instead (each study on its
+own). Turn it off with ``~hydra.callbacks.analysis`` on the command line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from hpobench.analysis.report import Options, analyse
+from hpobench.storage import find_runs
 
 
 class AnalysisCallback(Callback):
@@ -33,8 +35,12 @@ class AnalysisCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         root = Path(config.hydra.sweep.dir)
-        if not root.is_dir():
-            print(f"hpobench.analysis: no results in {root}; nothing to analyse", file=sys.stderr)
+        if not find_runs(root):
+            # With study= swept, the sweep folder is the default study's, not the runs'; the
+            # results folder holds every study the sweep wrote (and others, analysed alike).
+            root = Path(config.results_dir)
+        if not find_runs(root):
+            print(f"hpobench.analysis: no runs in {root}; nothing to analyse", file=sys.stderr)
             return
         try:
             report = analyse(root, self.out, Options(band=self.band))

@@ -194,7 +194,7 @@ def cost_figure(cost: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) 
     """
     tasks = sorted(cost["task"].unique())
     methods = sorted(cost["method"].unique())
-    fig, axes = figure(len(tasks), height=0.6 + 0.28 * len(methods))
+    fig, axes = figure(len(tasks), height=1.1 + 0.25 * len(methods))  # room for title, ticks and label
     for ax, task in zip(axes, tasks):
         rows = cost[cost["task"] == task]
         for y, method in enumerate(methods):
