@@ -7,6 +7,16 @@ Use ``python -m hpobench.analysis <results folder>`` or, from Python::
     print(report.figures)
 """
 
-from hpobench.analysis.report import Options, Report, analyse
+from typing import Any
 
 __all__ = ["Options", "Report", "analyse"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: every `python -m hpobench` run loads the multirun
+    # callback from this package, and scipy and matplotlib would add seconds to it.
+    if name in __all__:
+        from hpobench.analysis import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

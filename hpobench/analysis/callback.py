@@ -17,7 +17,6 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from hpobench.analysis.report import Options, analyse
 from hpobench.storage import find_runs
 
 
@@ -42,6 +41,8 @@ class AnalysisCallback(Callback):
         if not find_runs(root):
             print(f"hpobench.analysis: no runs in {root}; nothing to analyse", file=sys.stderr)
             return
+        from hpobench.analysis.report import Options, analyse  # here: single runs need none of it
+
         try:
             report = analyse(root, self.out, Options(band=self.band))
         except Exception as error:  # the runs are done and saved; a failed analysis must not hide that
