@@ -12,6 +12,7 @@ def write_run(root: Path, task: str, method: str, seed: int, losses: list[float 
               study: str = "hand", test_losses: list[float | None] | None = None,
               costs: list[float] | None = None, wall: list[float] | None = None,
               method_time: list[float] | None = None, budget_used: list[float] | None = None,
+              fidelities: list[float | None] | None = None,
               optimum: float | None = None, finished: bool = True, versions: dict | None = None,
               task_config: dict | None = None) -> Path:
     """Write one run folder; a loss of None is a failed trial. Returns the folder."""
@@ -21,12 +22,13 @@ def write_run(root: Path, task: str, method: str, seed: int, losses: list[float 
     method_time = method_time or [0.001] * n
     budget_used = budget_used or [float(i + 1) for i in range(n)]
     test_losses = test_losses or [None] * n
+    fidelities = fidelities or [None] * n
     path = root / study / task / method / f"seed={seed}"
     path.mkdir(parents=True)
     clock, lines = 0.0, []
     for i, loss in enumerate(losses):
         lines.append(json.dumps({
-            "trial_id": i, "config": {"x": i / 10}, "fidelity": None, "parent": None, "continued": False,
+            "trial_id": i, "config": {"x": i / 10}, "fidelity": fidelities[i], "parent": None, "continued": False,
             "status": "ok" if loss is not None else "failed", "loss": loss, "test_loss": test_losses[i],
             "cost": costs[i], "error": None if loss is not None else "ValueError: boom",
             "budget_used": budget_used[i], "sim_start": clock, "sim_end": clock + costs[i], "worker": 0,

@@ -81,3 +81,12 @@ def test_final_test_loss_is_the_last_incumbents_even_when_missing(tmp_path):
     last = curves.final(curves.traces(load_results(tmp_path)))
     assert last["incumbent"].tolist() == [1.0]
     assert np.isnan(last["incumbent_test"].iloc[0])  # not 30, the test loss of the previous incumbent
+
+
+def test_incumbent_at_full_fidelity_only_by_option(tmp_path):
+    # the low-fidelity trial has the lowest loss; at full fidelity the best is 2
+    write_run(tmp_path, "t", "m", 0, [1.0, 3.0, 2.0], fidelities=[10, 100, 100])
+    trials = load_results(tmp_path)
+    assert curves.traces(trials)["incumbent"].tolist() == [1.0, 1.0, 1.0]
+    full = curves.traces(trials, full_fidelity_only=True)["incumbent"]
+    np.testing.assert_array_equal(full, [nan, 3.0, 2.0])

@@ -125,7 +125,9 @@ def test_cli_with_median_bands(tmp_path, capsys):
     for method, losses in LOSSES.items():
         for seed in range(3):
             write_run(tmp_path / "results", "t", method, seed, losses, optimum=0.0)
-    assert main([str(tmp_path / "results" / "hand"), "--band", "iqr", "--cd-blocks", "task-seed"]) == 0
+    # without fidelities, --incumbent full changes nothing: every trial is at full fidelity
+    assert main([str(tmp_path / "results" / "hand"), "--band", "iqr", "--cd-blocks", "task-seed",
+                 "--incumbent", "full"]) == 0
     out = tmp_path / "results" / "analysis" / "hand"  # beside the study folder by default
     printed = capsys.readouterr().out
     figures = [f"curves-{axis}" for axis in AXES] + ["ranks", "cd", "cost"]

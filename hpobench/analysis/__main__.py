@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpobench.analysis.report import CD_BLOCKS, Options, analyse
+from hpobench.analysis.report import CD_BLOCKS, INCUMBENTS, Options, analyse
 from hpobench.analysis.stats import BANDS
 from hpobench.errors import UserError
 
@@ -25,6 +25,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     parser.add_argument("--cd-blocks", choices=CD_BLOCKS, default="auto",
                         help="blocks of the Friedman test: task, task-seed, or auto (tasks when at least five)")
+    parser.add_argument("--incumbent", choices=INCUMBENTS, default="any",
+                        help="which trials can be the incumbent: any successful one (default), or full: only those "
+                             "at the highest fidelity of their task")
     parser.add_argument("--include-unfinished", action="store_true",
                         help="analyse runs without a done marker too (they are listed either way)")
     return parser.parse_args(argv)
@@ -34,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         options = Options(band=args.band, points=args.points, alpha=args.alpha, cd_blocks=args.cd_blocks,
-                          include_unfinished=args.include_unfinished)
+                          include_unfinished=args.include_unfinished, incumbent=args.incumbent)
         report = analyse(args.root, args.out, options)
     except UserError as error:
         print(f"hpobench.analysis: error: {error}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Incumbent curves: the best loss so far of every run, on common grids.
 
 A run's incumbent is the trial with the lowest validation ``loss`` among its
-successful trials so far, at any fidelity (ties keep the earlier trial). Its
+successful trials so far, at any fidelity or (by option) at full fidelity
+only; ties keep the earlier trial. Its
 ``test_loss`` is reported beside it: the test loss is never used to choose.
 Curves are step functions of one of four axes and are sampled on a grid
 shared by every run of a task, taking the last value at or before each grid
@@ -31,11 +32,14 @@ AXIS_NAMES: dict[str, str] = {"evals": "evaluations", "fidelity": "fidelity used
                               "wall_time": "wall time"}
 
 
-def traces(trials: pd.DataFrame) -> pd.DataFrame:
+def traces(trials: pd.DataFrame, full_fidelity_only: bool = False) -> pd.DataFrame:
     """Per trial, where its run stands on every axis and what the incumbent is.
 
     Args:
         trials: from ``storage.load_results``, in finishing order within each run.
+        full_fidelity_only: only trials at the highest fidelity any trial of
+            the task reached can become the incumbent (a low-fidelity loss can
+            flatter a configuration); by default any successful trial can.
 
     Returns:
         One row per trial: ``study, task, method, seed, run`` (an integer per
@@ -52,8 +56,12 @@ def traces(trials: pd.DataFrame) -> pd.DataFrame:
     out["fidelity"] = trials["budget_used"].astype(float)
     out["sim_time"] = trials["sim_end"].astype(float)
     out["wall_time"] = (trials["wall_time"] + trials["optimizer_time"]).groupby(run).cumsum().astype(float)
-    # Failed trials can never be the incumbent.
-    loss = trials["loss"].astype(float).where(trials["status"] == "ok").fillna(np.inf).to_numpy()
+    eligible = trials["status"] == "ok"  # failed trials can never be the incumbent
+    if full_fidelity_only:
+        fidelity = pd.to_numeric(trials["fidelity"], errors="coerce")  # None: a task without fidelities
+        top = fidelity.groupby([trials["study"], trials["task"]]).transform("max")
+        eligible &= fidelity.isna() | (fidelity >= top)
+    loss = trials["loss"].astype(float).where(eligible).fillna(np.inf).to_numpy()
     best = pd.Series(loss).groupby(run).cummin().to_numpy()
     before = pd.Series(best).groupby(run).shift(fill_value=np.inf).to_numpy()
     improved = loss < before  # strictly: a tie keeps the earlier incumbent

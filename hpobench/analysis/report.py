@@ -26,6 +26,7 @@ from hpobench.errors import UserError
 from hpobench.storage import load_results
 
 CD_BLOCKS = ("auto", "task", "task-seed")
+INCUMBENTS = ("any", "full")
 MIN_TASKS_AS_BLOCKS = 5  # with fewer tasks, "auto" compares over (task, seed) pairs
 
 
@@ -43,6 +44,8 @@ class Options:
             at least five, else task-seed pairs.
         include_unfinished: analyse runs without a ``done`` marker too
             (they are listed either way).
+        incumbent: ``"any"``: any successful trial can be the incumbent;
+            ``"full"``: only trials at the highest fidelity of their task.
     """
 
     band: str = "sem"
@@ -50,12 +53,15 @@ class Options:
     alpha: float = 0.05
     cd_blocks: str = "auto"
     include_unfinished: bool = False
+    incumbent: str = "any"
 
     def __post_init__(self) -> None:
         if self.band not in BANDS:
             raise UserError(f"band must be one of {', '.join(BANDS)}, got {self.band!r}.")
         if self.cd_blocks not in CD_BLOCKS:
             raise UserError(f"cd_blocks must be one of {', '.join(CD_BLOCKS)}, got {self.cd_blocks!r}.")
+        if self.incumbent not in INCUMBENTS:
+            raise UserError(f"incumbent must be one of {', '.join(INCUMBENTS)}, got {self.incumbent!r}.")
         if not 0 < self.alpha < 1:
             raise UserError(f"alpha must lie between 0 and 1, got {self.alpha}.")
         if self.points < 2:
@@ -131,7 +137,8 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
         if study_trials.empty:
             report.notes.append(f"study {study}: no finished run with a successful trial, nothing to plot")
             continue
-        _study(study, traces(study_trials), study_trials, optima, styles, options, report)
+        tr = traces(study_trials, full_fidelity_only=options.incumbent == "full")
+        _study(study, tr, study_trials, optima, styles, options, report)
     return report
 
 
