@@ -25,11 +25,13 @@ class AnalysisCallback(Callback):
 
     Args:
         band: ``"sem"`` or ``"iqr"``, as ``--band`` of the command line.
-        out: where to write; None: ``<sweep folder>/analysis``.
+        incumbent: ``"any"`` or ``"full"``, as ``--incumbent``.
+        out: where to write; None: the ``analysis`` folder beside the study folders.
     """
 
-    def __init__(self, band: str = "sem", out: str | None = None):
+    def __init__(self, band: str = "sem", incumbent: str = "any", out: str | None = None):
         self.band = band
+        self.incumbent = incumbent
         self.out = out
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
@@ -44,7 +46,7 @@ class AnalysisCallback(Callback):
         from hpobench.analysis.report import Options, analyse  # here: single runs need none of it
 
         try:
-            report = analyse(root, self.out, Options(band=self.band))
+            report = analyse(root, self.out, Options(band=self.band, incumbent=self.incumbent))
         except Exception as error:  # the runs are done and saved; a failed analysis must not hide that
             print(f"hpobench.analysis: the analysis failed ({type(error).__name__}: {error}); the results are "
                   f"safe in {root}; rerun it with: python -m hpobench.analysis {root}", file=sys.stderr)
