@@ -147,7 +147,7 @@ def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, 
         wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
         return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
-    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
+    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded), optimum=task.optimum)
     for name, text in (files or {}).items():
         write_atomic(folder.path / name, text)
     try:
@@ -312,10 +312,10 @@ def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[
 
 
 def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
-                 resumed: bool) -> None:
+                 resumed: bool, optimum: float | None = None) -> None:
     info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now(),
                                                          "config_hash": fingerprint(config)}
-    info.update(status="running", environment=environment())
+    info.update(status="running", environment=environment(), optimum=optimum)  # optimum: for regret in analysis
     info.pop("error", None)
     if resumed:
         info["resumed"] = [*info.get("resumed", []), now()]

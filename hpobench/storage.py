@@ -96,7 +96,8 @@ class RunFolder:
         if repair and len(complete) != len(data):
             with open(self.trials_path, "r+b") as f:
                 f.truncate(len(complete))
-        return [json.loads(line) for line in complete.splitlines()]
+        # one parse for the whole file: per-line json.loads costs more than the parsing itself
+        return json.loads(b"[" + b",".join(complete.splitlines()) + b"]")
 
     def append_trial(self, record: dict[str, Any]) -> None:
         if self._trials_file is None:
@@ -183,18 +184,29 @@ def load_results(root: str | os.PathLike) -> pd.DataFrame:
     fields; ``config`` and ``info`` are spread into ``config.<name>`` and
     ``info.<key>`` columns.
     """
-    frames = []
+    keys, counts, frames = [], [], []
     for path in find_runs(root):
         folder = RunFolder(path)
         info, trials = folder.read_info(), folder.read_trials()
         if not trials:
             continue
-        frame = pd.DataFrame.from_records(trials)
-        spread = [pd.DataFrame.from_records(frame.pop(col).tolist()).add_prefix(f"{col}.")
-                  for col in ("config", "info") if col in frame]
-        run = pd.DataFrame({**_run_keys(info), "run_status": info["status"]}, index=frame.index)
-        frames.append(pd.concat([run, frame, *spread], axis=1))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        keys.append({**_run_keys(info), "run_status": info["status"]})
+        counts.append(len(trials))
+        # one frame per run, so each run's columns get their types from that run alone
+        frames.append(pd.DataFrame.from_records([_spread(trial) for trial in trials]))
+    if not frames:
+        return pd.DataFrame()
+    runs = pd.DataFrame.from_records(keys).loc[np.repeat(np.arange(len(keys)), counts)].reset_index(drop=True)
+    return pd.concat([runs, pd.concat(frames, ignore_index=True)], axis=1)
+
+
+def _spread(trial: dict[str, Any]) -> dict[str, Any]:
+    """A trial record with ``config`` and ``info`` spread into prefixed keys."""
+    flat = {k: v for k, v in trial.items() if k not in ("config", "info")}
+    for col in ("config", "info"):
+        if col in trial:
+            flat.update({f"{col}.{k}": v for k, v in trial[col].items()})
+    return flat
 
 
 def _run_keys(info: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,170 @@
+"""Which runs a results folder holds, and what is wrong with them.
+
+The analysis never drops a run silently: runs that are unfinished, that
+failed (every trial failed, or no trial recorded), that are missing from a
+study's full grid of tasks x methods x seeds, or that were made with other
+package versions than the rest of their study are listed by ``inventory``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hpobench.storage import DONE, RunFolder, find_runs
+
+KEYS = ["study", "task", "method", "seed"]
+
+
+@dataclass
+class Inventory:
+    """The runs of a results folder and their problems.
+
+    Attributes:
+        runs: one row per run folder: ``study, task, method, seed, status,
+            finished, n_trials, n_failed, optimum, versions, path``.
+        missing: ``study, task, method, seed`` of runs expected from the
+            study's grid of tasks x methods x seeds but absent.
+        version_groups: per study, the distinct environments (package
+            versions and git commit) with how many runs used each; a study
+            with more than one is flagged.
+    """
+
+    runs: pd.DataFrame
+    missing: pd.DataFrame
+    version_groups: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def of_study(self, study: str) -> Inventory:
+        """The part of this inventory that concerns one study."""
+        return Inventory(self.runs[self.runs["study"] == study], self.missing[self.missing["study"] == study],
+                         {s: g for s, g in self.version_groups.items() if s == study})
+
+    @property
+    def unfinished(self) -> pd.DataFrame:
+        """Runs without a ``done`` marker: still running, or killed."""
+        return self.runs[~self.runs["finished"]]
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Runs with no successful trial (none recorded, or all failed)."""
+        return self.runs[self.runs["n_trials"] == self.runs["n_failed"]]
+
+    @property
+    def with_failed_trials(self) -> pd.DataFrame:
+        """Runs in which some (not all) trials failed."""
+        return self.runs[(self.runs["n_failed"] > 0) & (self.runs["n_failed"] < self.runs["n_trials"])]
+
+    @property
+    def mixed_versions(self) -> dict[str, list[tuple[str, int]]]:
+        """Studies whose runs were made with more than one environment."""
+        return {study: groups for study, groups in self.version_groups.items() if len(groups) > 1}
+
+
+def read_runs(root: str | os.PathLike) -> pd.DataFrame:
+    """One row per run folder below ``root`` with what ``run.json`` says about it.
+
+    Columns: ``study, task, method, seed, status, finished, optimum,
+    optimum_recorded, versions, task_config, path``. ``optimum_recorded``
+    says whether run.json has the ``optimum`` key (None there: unknown);
+    ``versions`` is a short text of the package versions and git commit,
+    for comparing runs.
+    """
+    rows = []
+    for path in find_runs(root):
+        info = RunFolder(path).read_info()
+        env = info.get("environment") or {}
+        rows.append({
+            **{k: info[k] for k in KEYS}, "status": info.get("status"), "finished": (path / DONE).exists(),
+            "optimum": info.get("optimum"), "optimum_recorded": "optimum" in info, "versions": _describe_env(env),
+            "task_config": json.dumps((info.get("config") or {}).get("task"), sort_keys=True), "path": str(path),
+        })
+    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "task_config", "path"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _describe_env(env: dict[str, Any]) -> str:
+    versions = env.get("versions") or {}
+    text = ", ".join(f"{name} {versions[name]}" for name in sorted(versions))
+    return f"{text}; git {env.get('git_commit')}"
+
+
+def fill_optima(runs: pd.DataFrame) -> pd.DataFrame:
+    """Fill the ``optimum`` of runs recorded before run.json held it, from their task config.
+
+    The task is instantiated once per distinct config. A task that cannot be
+    built here (a data file missing, say) keeps no optimum; its curves show
+    the loss.
+    """
+    runs = runs.copy()
+    todo = ~runs["optimum_recorded"] & (runs["task_config"] != "null")
+    for text in runs.loc[todo, "task_config"].unique():
+        runs.loc[todo & (runs["task_config"] == text), "optimum"] = _optimum_of(json.loads(text))
+    runs["optimum"] = runs["optimum"].astype(float)
+    return runs
+
+
+def _optimum_of(task_config: dict[str, Any]) -> float | None:
+    from hydra.utils import instantiate  # only needed for old runs
+
+    try:
+        optimum = instantiate(task_config).optimum
+    except Exception:  # a task we cannot build here simply has no known optimum
+        return None
+    return None if optimum is None else float(optimum)
+
+
+def inventory(runs: pd.DataFrame, trials: pd.DataFrame) -> Inventory:
+    """Count trials per run and find missing, unfinished and failed runs and mixed versions.
+
+    Args:
+        runs: from ``read_runs``.
+        trials: from ``storage.load_results`` on the same folder.
+    """
+    runs = runs.copy()
+    if len(trials):
+        counts = trials[KEYS].assign(failed=trials["status"] == "failed").groupby(KEYS, sort=False).agg(
+            n_trials=("failed", "size"), n_failed=("failed", "sum"))
+        runs = runs.merge(counts.reset_index(), on=KEYS, how="left")
+    else:
+        runs["n_trials"], runs["n_failed"] = 0, 0
+    runs[["n_trials", "n_failed"]] = runs[["n_trials", "n_failed"]].fillna(0).astype(int)
+    missing = []
+    for study, group in runs.groupby("study", sort=True):
+        full = pd.MultiIndex.from_product([[study], *(sorted(group[k].unique()) for k in KEYS[1:])], names=KEYS)
+        have = pd.MultiIndex.from_frame(group[KEYS])
+        missing.append(full.difference(have).to_frame(index=False))
+    versions = {study: sorted(group["versions"].value_counts().items())
+                for study, group in runs.groupby("study", sort=True)}
+    return Inventory(runs, pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(columns=KEYS), versions)
+
+
+def describe(inv: Inventory) -> list[str]:
+    """Lines (markdown) that list every problem of the inventory; empty when there is none."""
+    lines = []
+
+    def listing(title: str, frame: pd.DataFrame, extra: str | None = None) -> None:
+        if len(frame):
+            lines.append(f"- {title}: {len(frame)}")
+            for row in frame.itertuples(index=False):
+                text = f"{row.study}/{row.task}/{row.method}/seed={row.seed}"
+                lines.append(f"  - {text}" + (f" ({getattr(row, extra)})" if extra else ""))
+
+    listing("Missing runs (expected from the study's tasks x methods x seeds)", inv.missing)
+    listing("Unfinished runs (no `done` marker: running or killed; left out of the analysis)", inv.unfinished,
+            "status")
+    failed = inv.failed.assign(note=lambda f: np.where(
+        f["n_trials"] > 0, f["n_trials"].astype(str) + " trials, all failed", "no trial recorded"))
+    listing("Failed runs (no successful trial)", failed, "note")
+    failed_trials = inv.with_failed_trials.assign(
+        note=lambda f: f["n_failed"].astype(str) + " of " + f["n_trials"].astype(str) + " trials failed")
+    listing("Runs with failed trials (those trials are skipped)", failed_trials, "note")
+    for study, groups in inv.mixed_versions.items():
+        lines.append(f"- Study {study!r} mixes runs made with different versions:")
+        lines.extend(f"  - {count} runs: {text}" for text, count in groups)
+    return lines
+
