@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_ANALYSIS = "~hydra.callbacks.analysis"  # sweeps in tests that are not about the analysis skip it
 TESTS = Path(__file__).resolve().parent
 
 

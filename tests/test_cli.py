@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import NO_ANALYSIS
 
 from hpobench import list_runs, load_results
 
@@ -71,14 +72,16 @@ def test_failing_evaluations_are_recorded(hpobench_cli, tmp_path, toy_conf):
 
 
 def test_multirun_with_joblib(hpobench_cli, tmp_path):
-    hpobench_cli("-m", "method=random,grid", "task=branin", "seed=0,1", "budget.evals=10", "hydra/launcher=joblib")
+    hpobench_cli("-m", "method=random,grid", "task=branin", "seed=0,1", "budget.evals=10", "hydra/launcher=joblib",
+                 NO_ANALYSIS)
     runs = list_runs(tmp_path / "results")
     assert sorted(zip(runs.method, runs.seed)) == [("grid", 0), ("grid", 1), ("random", 0), ("random", 1)]
     assert set(runs.status) == {"finished"} and len(load_results(tmp_path / "results")) == 40
 
 
 def test_multirun_with_submitit_local(hpobench_cli, tmp_path):
-    hpobench_cli("-m", "task=hartmann3", "seed=0,1", "budget.evals=10", "hydra/launcher=submitit_local")
+    hpobench_cli("-m", "task=hartmann3", "seed=0,1", "budget.evals=10", "hydra/launcher=submitit_local",
+                 NO_ANALYSIS)
     runs = list_runs(tmp_path / "results")
     assert sorted(runs.seed) == [0, 1] and set(runs.status) == {"finished"}
 
@@ -123,7 +126,8 @@ def test_bad_input_ends_with_one_clear_message_and_no_folder(hpobench_cli, tmp_p
 
 
 def test_sweeping_a_setting_gives_each_value_its_own_folder(hpobench_cli, tmp_path):
-    hpobench_cli("-m", "task=levy", "task.dim=2,3", "method=grid", "method.resolution=3", "budget.evals=3")
+    hpobench_cli("-m", "task=levy", "task.dim=2,3", "method=grid", "method.resolution=3", "budget.evals=3",
+                 NO_ANALYSIS)
     runs = list_runs(tmp_path / "results")
     assert sorted(runs.task) == ["levy,dim=2", "levy,dim=3"] and set(runs.method) == {"grid,resolution=3"}
     assert all(Path(p).parts[-3] == t for p, t in zip(runs.path, runs.task))

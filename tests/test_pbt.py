@@ -1,10 +1,12 @@
 """Population-based training: lineage, exploit, explore and the ablations."""
 
+import itertools
 from functools import partial
 
 import pytest
 
 from hpobench import Budget, Fidelity, Float, Result, Space, Task, UserError, run
+from hpobench.analysis.lineage import plot_schedules, surviving_lineages
 from hpobench.methods.pbt import PBT
 
 
@@ -97,3 +99,16 @@ def test_bad_initial_members_are_refused():
         pbt_run(initial=[{"x": 2.0}])
     with pytest.raises(UserError, match=r"raise method\.population_size"):
         pbt_run(population_size=1, initial=[{"x": 0.1}, {"x": 0.2}])
+
+
+def test_lineages_follow_parents_back_from_every_surviving_member(tmp_path):
+    out, _ = pbt_run(population_size=5, ready=20)
+    chains = surviving_lineages(out.records)
+    assert len(chains) == 5
+    for chain in chains:
+        assert chain[0]["parent"] is None and chain[-1]["fidelity"] == 100
+        assert all(b["parent"] == a["trial_id"] for a, b in itertools.pairwise(chain))
+        assert [r["fidelity"] for r in chain] == sorted({r["fidelity"] for r in chain})
+    paths = plot_schedules(out.records, tmp_path)
+    assert sorted(p.name for p in paths) == ["pbt-schedules.pdf", "pbt-schedules.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)

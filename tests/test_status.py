@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import cli_env
+from conftest import NO_ANALYSIS, cli_env
 
 from hpobench import list_runs
 
@@ -15,7 +15,7 @@ from hpobench import list_runs
 def test_deleted_runs_are_found_and_the_printed_command_recreates_exactly_them(tmp_path):
     results = tmp_path / "results"
     sweep = ["-m", "method=random,grid", "task=branin,hartmann3", "seed=0,1,2", "budget.evals=5",
-             f"results_dir={results}", "study=st"]
+             f"results_dir={results}", "study=st", NO_ANALYSIS]
     subprocess.run([sys.executable, "-m", "hpobench", *sweep], cwd=tmp_path, env=cli_env(), check=True,
                    capture_output=True, timeout=300)
     study = results / "st"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_env
+from conftest import NO_ANALYSIS, ROOT, cli_env
 from omegaconf import OmegaConf
 
 from hpobench.storage import find_runs
@@ -38,8 +38,8 @@ def sweep(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("verify")
     methods = ",".join(methods_for_multi_fidelity_tasks())
     subprocess.run([sys.executable, "-m", "hpobench", "-m", f"method={methods}", f"task={','.join(MF_TASKS)}",
-                    "seed=0", "workers=2", "budget.fidelity=4", f"results_dir={root}"], cwd=root, env=cli_env(),
-                   check=True, capture_output=True, timeout=600)
+                    "seed=0", "workers=2", "budget.fidelity=4", f"results_dir={root}", NO_ANALYSIS], cwd=root,
+                   env=cli_env(), check=True, capture_output=True, timeout=600)
     return root
 
 
