@@ -74,9 +74,13 @@ class BOHB(Hyperband):
 
     def tell(self, trial: Trial, result: Result) -> None:
         super().tell(trial, result)
-        points, losses = self.results.setdefault(trial.fidelity, ([], []))
-        points.append(self._to_model_space(self.space.encode([trial.config])[0]))
-        losses.append(math.inf if result.failed else result.loss)
+        self.observe(trial.config, trial.fidelity, math.inf if result.failed else result.loss)
+
+    def observe(self, config: Config, fidelity: float, loss: float) -> None:
+        """Store a result for the model of ``fidelity`` (failures as ``inf``)."""
+        points, losses = self.results.setdefault(fidelity, ([], []))
+        points.append(self._to_model_space(self.space.encode([config])[0]))
+        losses.append(loss)
 
     def sample(self, fidelity: float) -> Config:
         model = self._model()
