@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from hpobench.methods._brackets import Bracket, FidelityRange, bracket, resolve
 from hpobench.methods.base import Method
@@ -150,8 +149,3 @@ class SuccessiveHalving(Method):
         run.record(trial.id, math.inf if result.failed else result.loss)
         if run.done:
             self.active.remove(run)
-
-    def state(self) -> dict[str, Any]:
-        """A summary for debugging and tests: open brackets and their rungs."""
-        return {"opened": self.opened,
-                "active": [{"s": r.plan.s, "rung": r.rung, "pending": len(r.pending)} for r in self.active]}
