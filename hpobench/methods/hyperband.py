@@ -15,7 +15,9 @@ class Hyperband(SuccessiveHalving):
     ``ceil((s_max + 1) / (s + 1) * eta^s)`` configurations at fidelity
     ``max eta^-s`` and keeping the best ``floor(n_i / eta)`` at each rung
     (see ``_brackets``). For max/min = 81 and eta = 3 that is the paper's
-    Table 1: n = 81, 34, 15, 8, 5 at r = 1, 3, 9, 27, 81.
+    Table 1: n = 81, 34, 15, 8, 5 at r = 1, 3, 9, 27, 81. (HpBandSter starts
+    ``floor((s_max + 1) / (s + 1)) eta^s`` instead, e.g. 27 rather than 34;
+    this follows the paper.)
 
     Configurations are sampled uniformly. Promotions continue from their
     parent trial; failed trials rank last and are not promoted. With several
