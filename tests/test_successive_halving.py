@@ -113,3 +113,27 @@ def test_continuations_are_recorded_and_charged(checkpoint):
         base = parent["fidelity"] if parent is not None and checkpoint else 0
         used += (r["fidelity"] - base) / 100
         assert r["budget_used"] == pytest.approx(used)
+
+
+class OddCosts(MixedTask):
+    """MixedTask with costs unrelated to fidelity, so finishing order changes with several workers."""
+
+    def evaluate(self, trial, seed):
+        result = super().evaluate(trial, seed)
+        return Result(result.loss, float(seed % 97 + 1), result.test_loss, result.info)
+
+
+@pytest.mark.parametrize("name", ["SuccessiveHalving", "Hyperband", "BOHB", "ASHA"])
+def test_with_one_worker_results_do_not_depend_on_costs(name):
+    from hpobench.methods.asha import ASHA
+    from hpobench.methods.bohb import BOHB
+    from hpobench.methods.hyperband import Hyperband
+
+    method = {"SuccessiveHalving": SuccessiveHalving, "Hyperband": Hyperband, "BOHB": BOHB, "ASHA": ASHA}[name]
+
+    def trials(task, workers):
+        out = run(method, task, seed=5, budget=Budget(evals=150), workers=workers)
+        return [(r["trial_id"], r["config"], r["fidelity"], r["parent"]) for r in out.records]
+
+    assert trials(MixedTask(), 1) == trials(OddCosts(), 1)
+    assert trials(MixedTask(), 4) != trials(OddCosts(), 4)  # with workers, timing matters (as it should)
