@@ -87,9 +87,9 @@ class TinyTask(Task):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_runs_end_cleanly_when_a_method_has_nothing_more_to_ask(name):
-    requires = make_method(name).func.requires  # a class attribute: no need to build (which would refuse)
+    requires = make_method(name).func.requires
     if requires - TinyTask().capabilities():
-        pytest.skip(f"{name} needs {sorted(requires)}")
+        pytest.skip(f"{name} needs {sorted(requires)}, which a black-box task lacks")
     out = run(make_method(name), TinyTask(), seed=0, budget=Budget(evals=25), workers=2)
     assert out.stop_reason in ("method finished", "budget.evals")
     assert 1 <= len(out.records) <= 25
