@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from hpobench.errors import UserError
 from hpobench.space import Space
@@ -49,12 +50,17 @@ class Task:
         supports: optional capabilities; ``"checkpoint"`` means a trial with a
             ``parent`` continues from that trial's state and costs only the
             extra fidelity. ``"fidelity"`` is implied by ``fidelity``.
+        cost_is_measured: True when ``cost`` is measured time (real
+            training) rather than tabulated or modelled; such runs reproduce
+            configurations and losses, not costs, so verification compares
+            only those.
     """
 
     space: Space
     fidelity: Fidelity | None = None
     optimum: float | None = None
     supports: frozenset[str] = frozenset()
+    cost_is_measured: bool = False
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
         """Evaluate ``trial``; ``seed`` fixes any randomness of this evaluation.
@@ -63,6 +69,24 @@ class Task:
         it as a failed trial and goes on.
         """
         raise NotImplementedError
+
+    def describe(self, record: dict) -> str | None:
+        """One line about a recorded trial in the task's own terms, for the run
+        summary (e.g. the architecture and its test accuracy); None for nothing."""
+        return None
+
+    def attach(self, run_dir: Path | None) -> None:
+        """Called by the runner before the first trial of a run.
+
+        ``run_dir`` is the run's folder, where a task may keep files that must
+        live as long as the run (checkpoints, so that a resumed run can still
+        continue from trials recorded before it was interrupted); None when
+        the run records in memory only. The default does nothing.
+        """
+
+    def release(self) -> None:
+        """Called by the runner once a run has finished (not when it was
+        interrupted): drop files no later trial can use. The default does nothing."""
 
     def capabilities(self) -> frozenset[str]:
         return frozenset(self.supports) | ({"fidelity"} if self.fidelity else frozenset())
