@@ -8,10 +8,15 @@ ask+tell, measured over a separate ``--overhead-trials`` run.
 
 The incumbent at time t is the best loss among trials evaluated at the
 task's maximum fidelity that finished by t; regret is that minus the task's
-optimum. Losses at lower fidelities are biased, so they are not compared
-with full-fidelity ones; this is also the incumbent the methods themselves
-would report. Before a first full-fidelity result a run has infinite regret
-(shown as ∞ when it is the median).
+optimum, or, for tasks without a known optimum (LCBench), minus the best
+full-fidelity loss that any run of any method found on that task. Losses at
+lower fidelities are biased, so they are not compared with full-fidelity
+ones; this is also the incumbent the methods themselves would report.
+Before a first full-fidelity result a run has infinite regret (shown as ∞
+when it is the median or a quartile). Tasks of one group (LCBench's
+instances) are pooled into one table: medians over instances and seeds.
+
+Adding a task is one line in TASKS.
 
     python scripts/bench_multi_fidelity.py                      # prints the markdown report
     python scripts/bench_multi_fidelity.py --out docs/benchmarks-multi-fidelity.md
@@ -31,10 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from hpobench import Budget, run
+from hpobench import Budget, Trial, run
 
 ROOT = Path(__file__).resolve().parents[1]
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
@@ -42,21 +48,35 @@ FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 
 @dataclass(frozen=True)
 class BenchTask:
-    """A task of the benchmark: a config in conf/task/, settings on top of it, a simulated-time budget."""
+    """A task of the benchmark: a config in conf/task/ with settings on top, and its budget.
+
+    Attributes:
+        config: the task's config name in conf/task/.
+        group: tasks of one group are pooled into one table (e.g. LCBench's instances).
+        sim_time: the simulated-time budget; None for ``FULL_EVALS`` times the median
+            cost of a full-fidelity evaluation (of 16 uniform configurations, seed 0).
+        overrides: settings on top of the config, e.g. ``{"instance": 3945}``.
+    """
 
     config: str
-    sim_time: float
+    group: str
+    sim_time: float | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
-# One line per task. Budgets are simulated seconds on the simulated workers; a
-# full-fidelity evaluation of the multi-fidelity Hartmann tasks costs 1 s.
+FULL_EVALS = 20  # per worker, for budgets not given in seconds: random search gets about 4 x 20 evaluations
+LCBENCH = ["3945", "7593", "34539", "126025", "126026", "126029", "146212", "167104", "167149", "167152"]
+
+# One line per task (or per family of instances). A full-fidelity evaluation of
+# the multi-fidelity Hartmann tasks costs 1 simulated second.
 TASKS = {
-    "mfh3": BenchTask("mfh3", sim_time=100),
-    "mfh6": BenchTask("mfh6", sim_time=100),
+    "mfh3": BenchTask("mfh3", "mfh3", sim_time=100),
+    "mfh6": BenchTask("mfh6", "mfh6", sim_time=100),
+    **{f"lcbench-{i}": BenchTask("lcbench", "lcbench", overrides={"instance": i}) for i in LCBENCH},
 }
 METHODS = ["random", "sh", "hyperband", "bohb", "asha"]  # configs in conf/method/
 ACCEPTANCE = ("hyperband", "bohb", "asha")  # must beat random search in the middle and late budget
+MIDDLE_AND_LATE = (1, 2, 3)  # indices into FRACTIONS: 50, 75, 100 %
 
 
 def load(group: str, name: str, overrides: dict[str, Any] | None = None):
@@ -65,16 +85,28 @@ def load(group: str, name: str, overrides: dict[str, Any] | None = None):
     return instantiate({**node, **(overrides or {})})
 
 
-def regret_curve(records: list[dict], max_fidelity: float, optimum: float, times: list[float]) -> list[float]:
+def budget_of(spec: BenchTask) -> float:
+    if spec.sim_time is not None:
+        return spec.sim_time
+    task = load("task", spec.config, spec.overrides)
+    configs = task.space.sample(np.random.default_rng(0), 16)
+    costs = [task.evaluate(Trial(i, c, task.fidelity.max), 0).cost for i, c in enumerate(configs)]
+    return float(f"{FULL_EVALS * statistics.median(costs):.3g}")
+
+
+def full_fidelity_results(records: list[dict], max_fidelity: float) -> list[tuple[float, float]]:
+    """(finish time, loss) of the successful full-fidelity trials, in finishing order."""
+    return sorted((r["sim_end"], r["loss"]) for r in records if r["status"] == "ok" and r["fidelity"] == max_fidelity)
+
+
+def regret_curve(done: list[tuple[float, float]], reference: float, times: list[float]) -> list[float]:
     """Regret of the full-fidelity incumbent at each of ``times``."""
-    done = sorted((r["sim_end"], r["loss"]) for r in records
-                  if r["status"] == "ok" and r["fidelity"] == max_fidelity)
     out, best, i = [], math.inf, 0
     for t in times:
         while i < len(done) and done[i][0] <= t:
             best = min(best, done[i][1])
             i += 1
-        out.append(best - optimum)
+        out.append(best - reference)
     return out
 
 
@@ -96,44 +128,64 @@ def overhead_ms(method: str, task_name: str, trials: int, workers: int) -> float
     return 1e3 * sum(r["optimizer_time"] for r in out.records) / len(out.records)
 
 
+def run_task(name: str, methods: list[str], seeds: int, workers: int) -> dict[str, list[tuple[list[float], int]]]:
+    """Per method, per seed: (regret at each fraction of the budget, trials run)."""
+    spec = TASKS[name]
+    sim_time = budget_of(spec)
+    times = [f * sim_time for f in FRACTIONS]
+    done, counts, optimum = {}, {}, None
+    for method in methods:
+        for seed in range(seeds):
+            task = load("task", spec.config, spec.overrides)
+            out = run(load("method", method), task, seed=seed, budget=Budget(sim_time=sim_time), workers=workers)
+            done[method, seed] = full_fidelity_results(out.records, task.fidelity.max)
+            counts[method, seed] = len(out.records)
+            optimum = task.optimum
+        print(f"{name} (sim_time={sim_time:g}) {method} done", file=sys.stderr, flush=True)
+    # Without a known optimum, regret is measured against the best full-fidelity loss any run found.
+    reference = optimum if optimum is not None else min(loss for d in done.values() for _, loss in d)
+    return {m: [(regret_curve(done[m, s], reference, times), counts[m, s]) for s in range(seeds)] for m in methods}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--tasks", default=",".join(TASKS), help="task names or groups, e.g. mfh3,lcbench")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--overhead-trials", type=int, default=2000)
     parser.add_argument("--overhead-task", default="mfh6")
     parser.add_argument("--out", type=Path, help="also write the report here")
     parser.add_argument("--append", action="store_true", help="append to --out as a section, with its command")
     args = parser.parse_args()
-    tasks, methods = args.tasks.split(","), args.methods.split(",")
+    wanted, methods = set(args.tasks.split(",")), args.methods.split(",")
+    tasks = [name for name, spec in TASKS.items() if name in wanted or spec.group in wanted]
+
+    groups: dict[str, dict[str, dict[str, list[tuple[list[float], int]]]]] = {}  # group -> task -> method -> runs
+    for name in tasks:
+        groups.setdefault(TASKS[name].group, {})[name] = run_task(name, methods, args.seeds, args.workers)
 
     lines = [f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}. "
              f"{args.seeds} seeds, workers={args.workers}; regret of the incumbent at maximum fidelity "
-             "(best full-fidelity loss finished so far, minus the optimum), median (and quartiles) over "
-             "seeds, at a share of each task's simulated-time budget.", ""]
-    medians: dict[tuple[str, str], list[float]] = {}
-    for task_name in tasks:
-        spec = TASKS[task_name]
-        times = [f * spec.sim_time for f in FRACTIONS]
-        lines += [f"### {task_name} (budget.sim_time={spec.sim_time:g})", "",
+             "(best full-fidelity loss finished so far, minus the optimum, or minus the best full-fidelity "
+             "loss any run found where the optimum is unknown), median (and quartiles) over seeds (and "
+             "instances), at a share of each task's simulated-time budget.", ""]
+    checks = []
+    for group, by_task in groups.items():
+        budgets = ", ".join(f"{budget_of(TASKS[n]):g}" for n in by_task)
+        title = group if len(by_task) == 1 else f"{group}, {len(by_task)} instances pooled"
+        lines += [f"### {title} (budget.sim_time={budgets})", "",
                   "| method | " + " | ".join(f"{f:.0%}" for f in FRACTIONS) + " | trials (median) |",
                   "|---|" + "---:|" * (len(FRACTIONS) + 1)]
+        pooled = {m: [r for runs in by_task.values() for r in runs[m]] for m in methods}
+        medians = {}
         for method in methods:
-            curves, counts = [], []
-            for seed in range(args.seeds):
-                task = load("task", spec.config, spec.overrides)
-                out = run(load("method", method), task, seed=seed, budget=Budget(sim_time=spec.sim_time),
-                          workers=args.workers)
-                curves.append(regret_curve(out.records, task.fidelity.max, task.optimum, times))
-                counts.append(len(out.records))
-            cells = [summary([c[k] for c in curves]) for k in range(len(FRACTIONS))]
-            medians[task_name, method] = [med for med, _ in cells]
-            lines.append(f"| {method} | " + " | ".join(cell for _, cell in cells)
-                         + f" | {statistics.median(counts):g} |")
-            print(f"{task_name} {method}: {[cell for _, cell in cells]}", file=sys.stderr, flush=True)
+            cells = [summary([curve[k] for curve, _ in pooled[method]]) for k in range(len(FRACTIONS))]
+            medians[method] = [med for med, _ in cells]
+            trials = statistics.median(n for _, n in pooled[method])
+            lines.append(f"| {method} | " + " | ".join(cell for _, cell in cells) + f" | {trials:g} |")
         lines.append("")
+        checks += acceptance(group, by_task, medians, methods)
 
     if args.overhead_trials:
         lines += [f"### Method overhead: ask + tell per trial, {args.overhead_trials}-trial run on "
@@ -142,17 +194,6 @@ def main() -> None:
             ms = overhead_ms(method, args.overhead_task, args.overhead_trials, args.workers)
             lines.append(f"| {method} | {ms:.3f} |")
         lines.append("")
-
-    checks = []
-    for task_name in tasks:
-        for method in (m for m in ACCEPTANCE if m in methods and "random" in methods):
-            mine, rs = medians[task_name, method], medians[task_name, "random"]
-            ok = all(mine[k] < rs[k] for k in (1, 2, 3))
-            checks.append(f"- {task_name}: {method} below random search at 50/75/100 %: {'yes' if ok else 'NO'}")
-        if {"bohb", "hyperband"} <= set(methods):
-            b, h = medians[task_name, "bohb"], medians[task_name, "hyperband"]
-            ok = all(b[k] <= h[k] for k in (1, 2, 3))
-            checks.append(f"- {task_name}: bohb no worse than hyperband at 50/75/100 %: {'yes' if ok else 'NO'}")
     if checks:
         lines += ["### Acceptance", "", *checks, ""]
     report = "\n".join(lines)
@@ -165,6 +206,25 @@ def main() -> None:
     elif args.out:
         args.out.write_text(f"# Multi-fidelity methods: regret at equal simulated time, and overhead\n\n"
                             f"Regenerate with `{command}` ({minutes}).\n\n{report}")
+
+
+def acceptance(group: str, by_task: dict, medians: dict[str, list[float]], methods: list[str]) -> list[str]:
+    """Pooled medians below random search (and BOHB no worse than Hyperband) at 50/75/100 %."""
+    pairs = [(m, "random", "below random search") for m in ACCEPTANCE if m in methods and "random" in methods]
+    if {"bohb", "hyperband"} <= set(methods):
+        pairs.append(("bohb", "hyperband", "no worse than hyperband"))
+    out = []
+    for mine, other, words in pairs:
+        better = (lambda a, b: a < b) if other == "random" else (lambda a, b: a <= b)
+        ok = all(better(medians[mine][k], medians[other][k]) for k in MIDDLE_AND_LATE)
+        line = f"- {group}: {mine} {words} at 50/75/100 %: {'yes' if ok else 'NO'}"
+        if len(by_task) > 1:  # how many instances agree, each by its median over seeds
+            def med(task, m, k):
+                return statistics.median(curve[k] for curve, _ in by_task[task][m])
+            wins = sum(all(better(med(t, mine, k), med(t, other, k)) for k in MIDDLE_AND_LATE) for t in by_task)
+            line += f" (per instance: {wins} of {len(by_task)})"
+        out.append(line)
+    return out
 
 
 if __name__ == "__main__":
