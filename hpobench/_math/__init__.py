@@ -1,0 +1,1 @@
+"""Shared numerics: kernel density estimators, GP and Parzen maths."""
