@@ -134,6 +134,7 @@ def run(
         _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
         for name, text in (files or {}).items():
             write_atomic(folder.path / name, text)
+    task.attach(folder.path if folder is not None else None)
     loop = _Loop(method, task, seed, budget, workers, folder, recorded)
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)
@@ -143,6 +144,7 @@ def run(
         bar.close()
         if folder is not None:
             folder.close()
+    task.release()  # finished: no later trial can continue from this run's checkpoints
     outcome = RunOutcome(loop.records, stop_reason, task.optimum, replayed=len(recorded), wall_time=loop.wall_used)
     if folder is not None:
         _write_end(folder, outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from hpobench.errors import UserError
 from hpobench.space import Space
@@ -63,6 +64,19 @@ class Task:
         it as a failed trial and goes on.
         """
         raise NotImplementedError
+
+    def attach(self, run_dir: Path | None) -> None:
+        """Called by the runner before the first trial of a run.
+
+        ``run_dir`` is the run's folder, where a task may keep files that must
+        live as long as the run (checkpoints, so that a resumed run can still
+        continue from trials recorded before it was interrupted); None when
+        the run records in memory only. The default does nothing.
+        """
+
+    def release(self) -> None:
+        """Called by the runner once a run has finished (not when it was
+        interrupted): drop files no later trial can use. The default does nothing."""
 
     def capabilities(self) -> frozenset[str]:
         return frozenset(self.supports) | ({"fidelity"} if self.fidelity else frozenset())
