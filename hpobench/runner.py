@@ -131,10 +131,12 @@ def run(
         if folder.is_finished():
             info = folder.read_info()
             return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
+    # Before anything is written: a task may stop here with a UserError (missing data, no GPU).
+    task.attach(folder.path if folder is not None else None)
+    if folder is not None:
         _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
         for name, text in (files or {}).items():
             write_atomic(folder.path / name, text)
-    task.attach(folder.path if folder is not None else None)
     loop = _Loop(method, task, seed, budget, workers, folder, recorded)
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)

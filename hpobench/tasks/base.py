@@ -71,7 +71,10 @@ class Task:
         ``run_dir`` is the run's folder, where a task may keep files that must
         live as long as the run (checkpoints, so that a resumed run can still
         continue from trials recorded before it was interrupted); None when
-        the run records in memory only. The default does nothing.
+        the run records in memory only. It is called before the run writes
+        anything, so it is also the place to load data and check settings: a
+        UserError raised here stops the run with its message and no folder.
+        The default does nothing.
         """
 
     def release(self) -> None:
