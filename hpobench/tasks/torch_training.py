@@ -231,7 +231,10 @@ class TorchTrainingTask(Task):
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
     def attach(self, run_dir: Path | None) -> None:
+        """Keep checkpoints under ``run_dir``; load the data now, so that a
+        missing data set or GPU stops the run before its first trial."""
         self.store.attach(run_dir)
+        _ = self.data
 
     def release(self) -> None:
         self.store.release()
