@@ -42,5 +42,6 @@ def make_cifar_archive(path: Path, scratch: Path, corrupt: bool = False) -> Path
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         tar.add(scratch / FOLDER, arcname=FOLDER)
     data = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data[: len(data) // 2] if corrupt else data)
     return path
