@@ -212,7 +212,10 @@ class TorchTrainingTask(Task):
 
     @cached_property
     def device(self) -> torch.device:
-        return resolve_device(self.device_name)
+        device = resolve_device(self.device_name)
+        if device.type == "cuda":  # shapes are fixed, so let cuDNN benchmark and keep its fastest algorithms
+            torch.backends.cudnn.benchmark = True
+        return device
 
     @cached_property
     def data(self) -> Splits:
