@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hpobench.storage import RunFolder
 from hpobench.tasks.checkpoints import CheckpointStore
 from hpobench.tasks.cifar import Cifar, flip_and_translate
 from hpobench.tasks.digits import Digits
-from hpobench.tasks.torch_training import lr_factor, resolve_device
+from hpobench.tasks.torch_training import Splits, TorchTrainingTask, lr_factor, resolve_device
 
 CONFIG = {"lr": 0.05, "weight_decay": 5e-4, "momentum": 0.9, "batch_size": 32, "label_smoothing": 0.1,
           "schedule": "onecycle", "width": 4}
@@ -167,3 +168,34 @@ def test_cli_cifar_offline_without_data_ends_with_one_sentence(hpobench_cli, tmp
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "CIFAR-10 is not in" in done.stderr and "put it (or its extracted cifar-10-batches-py folder)" in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+class MixedPrecisionCifar(Cifar):
+    """The CUDA code path, run on the CPU: autocast to a 16-bit type, channels-last
+    tensors and, for fp16, a gradient scaler whose state goes into checkpoints."""
+
+    def __init__(self, dtype: torch.dtype, **settings):
+        super().__init__(**settings)
+        self.dtype = dtype
+
+    @property
+    def precision(self) -> torch.dtype:
+        return self.dtype
+
+    @cached_property
+    def data(self) -> Splits:
+        return TorchTrainingTask.data.func(self).to(torch.device("cpu"), channels_last=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_the_mixed_precision_channels_last_path_trains_and_continues(dtype, tmp_path, cifar_dir):
+    task = MixedPrecisionCifar(dtype, data_dir=str(cifar_dir), widths=(4,), batch_sizes=(32,), max_epochs=2,
+                               threads=1, device="cpu")
+    task.attach(tmp_path)
+    assert task.data.x_train.is_contiguous(memory_format=torch.channels_last)
+    whole = task.evaluate(Trial(0, CONFIG, 2), seed=4)
+    task.evaluate(Trial(1, CONFIG, 1), seed=4)
+    rest = task.evaluate(Trial(2, CONFIG, 2, parent=1), seed=0)
+    assert whole.info["precision"] == str(dtype).removeprefix("torch.") and math.isfinite(whole.loss)
+    assert (rest.loss, rest.info["train_loss"]) == (whole.loss, whole.info["train_loss"])
+    assert bool(task.store.load(1)["scaler"]) == (dtype == torch.float16)
