@@ -95,6 +95,11 @@ def lr_factor(progress: float, schedule: str) -> float:
     raise ValueError(f"unknown schedule {schedule!r}; expected one of {SCHEDULES}")
 
 
+def trial_streams(seed: int) -> tuple[int, int]:
+    """Two independent seeds from the trial seed: weight initialisation, and data order with augmentation."""
+    return tuple(int(child.generate_state(1, np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(2))
+
+
 def init_weights(model: nn.Module, generator: torch.Generator) -> None:
     """PyTorch's default initialisation of convolutions and linear layers
     (He-uniform with a = sqrt(5), bias uniform in +-1/sqrt(fan_in)), drawn from
@@ -248,13 +253,14 @@ class TorchTrainingTask(Task):
         config, device = trial.config, self.device
         data = self.data
         epochs = int(self.max_epochs if trial.fidelity is None else trial.fidelity)
+        init_seed, data_seed = trial_streams(seed)
         model = self.build_model(config)
-        init_weights(model, torch.Generator().manual_seed(seed))
+        init_weights(model, torch.Generator().manual_seed(init_seed))
         model = model.to(device, memory_format=torch.channels_last if device.type == "cuda" else torch.preserve_format)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.0, momentum=config["momentum"], nesterov=True,
                                     weight_decay=config["weight_decay"])
         scaler = torch.amp.GradScaler(device.type, enabled=self.precision == torch.float16)
-        generator = torch.Generator().manual_seed(seed)  # data order and augmentation
+        generator = torch.Generator().manual_seed(data_seed)  # data order and augmentation
         start = 0
         if trial.parent is not None:
             start = self._restore(trial, model, optimizer, scaler, generator)
@@ -265,7 +271,7 @@ class TorchTrainingTask(Task):
 
         _synchronize(device)
         tic = time.perf_counter()
-        train_loss = math.nan
+        train_loss = None  # stays None for a continuation that adds no epochs
         for epoch in range(start, epochs):
             train_loss = self._train_epoch(model, optimizer, scaler, generator, data, config, epoch)
         val_error = self._error(model, data.x_val, data.y_val)
