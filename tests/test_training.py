@@ -131,6 +131,37 @@ def test_the_runner_attaches_the_run_folder_and_the_finished_run_drops_its_check
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+class Interrupted(Exception):
+    pass
+
+
+class PromoteOnceButDie(PromoteOnce):
+    def ask(self) -> Trial | None:
+        if self._asked == 1:
+            raise Interrupted  # as if the process were killed between the two trials
+        return super().ask()
+
+
+def test_a_resumed_run_continues_from_checkpoints_made_before_the_interruption(tmp_path):
+    folder = tmp_path / "run"
+    with pytest.raises(Interrupted):
+        run(PromoteOnceButDie, small_digits(), seed=0, budget=Budget(evals=5), folder=RunFolder(folder))
+    assert (folder / "checkpoints" / "trial-0.pt").exists()  # an unfinished run keeps its checkpoints
+    outcome = run(PromoteOnce, small_digits(), seed=0, budget=Budget(evals=5), folder=RunFolder(folder))
+    assert outcome.replayed == 1 and outcome.records[1]["status"] == "ok" and outcome.records[1]["continued"]
+    assert not (folder / "checkpoints").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_trains_with_mixed_precision_and_continues(tmp_path, cifar_dir):
+    task = Cifar(data_dir=str(cifar_dir), widths=(8,), batch_sizes=(32,), max_epochs=2, device="cuda")
+    task.attach(tmp_path)
+    first = task.evaluate(Trial(0, CONFIG | {"width": 8}, 1), seed=0)
+    rest = task.evaluate(Trial(1, CONFIG | {"width": 8}, 2, parent=0), seed=1)
+    assert first.info["device"].startswith("cuda") and first.info["precision"] in ("bfloat16", "float16")
+    assert math.isfinite(rest.loss) and rest.info["epochs_trained"] == 1 and task.data.x_train.is_cuda
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only machine")
 def test_device_auto_falls_back_to_cpu_and_cuda_without_a_gpu_is_a_user_error():
     assert resolve_device("auto") == torch.device("cpu")
