@@ -16,6 +16,7 @@ from hpobench.errors import UserError
 from hpobench.runner import RunOutcome, run
 from hpobench.storage import RunFolder
 
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
 
 
@@ -38,30 +39,34 @@ def main(cfg: DictConfig) -> float | None:
     labels = {"study": cfg.study, **{group: label(hydra.runtime.choices[group], group, hydra.overrides.task)
                                      for group in ("task", "method")}}
     try:
-        outcome = _run(cfg, hydra, folder, labels)
+        outcome, task = _run(cfg, hydra, folder, labels)
     except UserError as error:
         _remove_empty(folder.path, Path(cfg.results_dir).resolve().parent)
         print(f"hpobench: error: {error}", file=sys.stderr)
         sys.exit(2)
-    print(summary(outcome, labels, cfg.seed, folder.path))
+    print(summary(outcome, labels, cfg.seed, folder.path, task))
     best = outcome.best
     return best["loss"] if best else None
 
 
-def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> RunOutcome:
+def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> tuple[RunOutcome, Any]:
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
-    budget = Budget.from_config(OmegaConf.to_container(cfg.budget, resolve=True), cfg.task.get("default_budget"))
+    given = OmegaConf.to_container(cfg.budget, resolve=True) if OmegaConf.is_config(cfg.budget) else cfg.budget
+    budget = Budget.from_config(given, cfg.task.get("default_budget"))
     task = _instantiate(task_cfg, "task", hydra.runtime.choices.task)
     make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", hydra.runtime.choices.method)
     config = {"method": OmegaConf.to_container(cfg.method, resolve=True), "task": task_cfg,
               "seed": cfg.seed, "budget": budget.as_dict(), "workers": cfg.workers}
     files = {".hydra/config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
              ".hydra/overrides.yaml": OmegaConf.to_yaml(list(hydra.overrides.task))}
-    progress = sys.stderr.isatty() if cfg.progress == "auto" else bool(cfg.progress)
+    if cfg.progress not in ("auto", True, False):
+        raise UserError(f"progress must be auto, true or false, got {cfg.progress!r}.")
+    progress = sys.stderr.isatty() if cfg.progress == "auto" else cfg.progress
     if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
-    return run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,
-               labels=labels, config=config, files=files, progress=progress)
+    outcome = run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,
+                  labels=labels, config=config, files=files, progress=progress)
+    return outcome, task
 
 
 def _instantiate(node: dict[str, Any], group: str, name: str) -> Any:
@@ -83,7 +88,7 @@ def _remove_empty(path: Path, stop: Path) -> None:
         path = path.parent
 
 
-def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path) -> str:
+def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, task: Any = None) -> str:
     records = outcome.records
     failed = sum(r["status"] == "failed" for r in records)
     best = outcome.best
@@ -97,7 +102,12 @@ def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path) 
         if outcome.optimum is not None:
             line += f", regret {best['loss'] - outcome.optimum:.3g} (optimum {outcome.optimum:.6g})"
         lines.append(line)
+        if best["test_loss"] is not None:
+            lines.append(f"  test loss  {best['test_loss']:.6g} (of the best trial by loss)")
         lines.append(f"  config     {best['config']}")
+        described = task.describe(best) if task is not None else None
+        if described:
+            lines.append(f"  that is    {described}")
     sim = records[-1]["sim_end"] if records else 0.0
     method_time = sum(r["optimizer_time"] for r in records)
     lines.append(f"  time       {sim:.6g} s simulated, {outcome.wall_time:.3g} s wall "

@@ -32,6 +32,8 @@ class Budget:
     @classmethod
     def from_config(cls, given: Mapping[str, Any], default: Mapping[str, Any] | None = None) -> Budget:
         """Build from ``budget.*`` settings; when none is set, use the task's default."""
+        if not isinstance(given, Mapping):
+            raise UserError(f"budget must be a mapping of limits such as budget.evals=100, got {given!r}.")
         unknown = sorted(set(given) - {f.name for f in fields(cls)})
         if unknown:
             raise UserError(f"Unknown budget key(s) {unknown}; use budget.evals, budget.fidelity, "

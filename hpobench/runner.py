@@ -17,12 +17,13 @@ lost or evaluated twice and no method needs to save its state.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.provenance import environment, now
-from hpobench.storage import RunFolder, clean_float, write_atomic
+from hpobench.storage import RunFolder, clean_float, fingerprint, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
@@ -49,7 +50,6 @@ class RunOutcome:
     skipped: bool = False
     replayed: int = 0
     wall_time: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -86,9 +86,8 @@ def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> M
         raise UserError(f"The method's settings do not fit it ({error}); fix the method.* settings.") from error
     missing = sorted(method.requires - task.capabilities())
     if missing:
-        has = sorted(task.capabilities()) or ["nothing optional"]
-        raise UserError(f"{type(method).__name__} needs a task that supports {missing}, but "
-                        f"{type(task).__name__} supports {has}; pick a task with {missing[0]} or another method.")
+        raise UserError(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
+                        f"{type(task).__name__} does not; pick a task that does or another method.")
     return method
 
 
@@ -125,31 +124,42 @@ def run(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UserError(f"workers must be a positive integer, got {workers!r}.")
     method = build_method(make_method, task, seed)
-    recorded: list[dict[str, Any]] = []
-    if folder is not None:
-        recorded = _open_folder(folder, config)
-        if folder.is_finished():
-            info = folder.read_info()
-            return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True)
-    # Before anything is written: a task may stop here with a UserError (missing data, no GPU).
-    task.attach(folder.path if folder is not None else None)
-    if folder is not None:
-        _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
-        for name, text in (files or {}).items():
-            write_atomic(folder.path / name, text)
-    loop = _Loop(method, task, seed, budget, workers, folder, recorded)
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)
+    with bar:
+        if folder is None:
+            task.attach(None)
+            outcome = _Loop(method, task, seed, budget, workers, None, []).outcome(bar)
+            task.release()
+            return outcome
+        try:
+            with folder.lock():
+                return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar)
+        except OSError as error:  # our own writes: evaluation errors never get here
+            raise UserError(f"Cannot write results in {folder.path} ({error.strerror or error}); "
+                            f"free some disk space or choose a writable results_dir=.") from error
+
+
+def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar) -> RunOutcome:
+    recorded = _open_folder(folder, config)
+    if folder.is_finished():
+        info = folder.read_info()
+        wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
+        return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
+    task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
+    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded))
+    for name, text in (files or {}).items():
+        write_atomic(folder.path / name, text)
     try:
-        stop_reason = loop.run(bar)
-    finally:
-        bar.close()
-        if folder is not None:
-            folder.close()
-    task.release()  # finished: no later trial can continue from this run's checkpoints
-    outcome = RunOutcome(loop.records, stop_reason, task.optimum, replayed=len(recorded), wall_time=loop.wall_used)
-    if folder is not None:
-        _write_end(folder, outcome)
+        outcome = _Loop(method, task, seed, budget, workers, folder, recorded).outcome(bar)
+        task.release()  # finished: no later trial can continue from this run's checkpoints
+    except BaseException as error:
+        folder.close()
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        folder.write_info({**folder.read_info(), "status": status, "error": f"{type(error).__name__}: {error}"})
+        raise
+    folder.close()
+    _write_end(folder, outcome)
     return outcome
 
 
@@ -171,6 +181,11 @@ class _Loop:
         self.fidelity_used = 0.0
         self.wall_used = 0.0
         self.started = 0
+
+    def outcome(self, bar: tqdm) -> RunOutcome:
+        stop_reason = self.run(bar)
+        return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.recorded),
+                          wall_time=self.wall_used)
 
     def run(self, bar: tqdm) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
@@ -220,6 +235,8 @@ class _Loop:
 
     def _evaluate(self, trial: Trial) -> tuple[Result, float, str | None]:
         seed = self.seeds(trial.id)
+        if trial.parent is not None and self.can_continue:  # the task charges only the extra fidelity
+            trial = dataclasses.replace(trial, parent_fidelity=self.finished[trial.parent])
         tic = time.perf_counter()
         try:
             result = self.task.evaluate(trial, seed)
@@ -296,8 +313,10 @@ def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[
 
 def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
                  resumed: bool) -> None:
-    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now()}
+    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now(),
+                                                         "config_hash": fingerprint(config)}
     info.update(status="running", environment=environment())
+    info.pop("error", None)
     if resumed:
         info["resumed"] = [*info.get("resumed", []), now()]
     folder.write_info(info)
@@ -307,6 +326,7 @@ def _write_end(folder: RunFolder, outcome: RunOutcome) -> None:
     info = folder.read_info()
     best = outcome.best
     info.update(status="finished", end=now(), stop_reason=outcome.stop_reason, n_trials=len(outcome.records),
-                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None)
+                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None,
+                fingerprint=fingerprint(outcome.records))
     folder.write_info(info)
     folder.mark_done()

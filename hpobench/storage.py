@@ -8,18 +8,27 @@ replaced atomically) and an empty ``done`` marker once the run is complete.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import math
 import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hpobench.errors import UserError
+
 TRIALS = "trials.jsonl"
 RUN_INFO = "run.json"
 DONE = "done"
+LOCK = ".lock"
+MEASURED_FIELDS = ("wall_time", "optimizer_time")  # differ between identical runs
 
 
 def _jsonable(value: Any) -> Any:
@@ -31,6 +40,19 @@ def _jsonable(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(default=_jsonable)
+
+
+def deterministic_part(record: dict[str, Any]) -> dict[str, Any]:
+    """A trial record without its wall-clock measurements."""
+    return {k: v for k, v in record.items() if k not in MEASURED_FIELDS}
+
+
+def fingerprint(content: Any) -> str:
+    """SHA-256 of canonical JSON; for trial lists, of their deterministic part only."""
+    if isinstance(content, list):
+        content = [deterministic_part(r) if isinstance(r, dict) else r for r in content]
+    text = json.dumps(content, sort_keys=True, default=_jsonable, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def clean_float(x: float | None) -> float | None:
@@ -82,6 +104,44 @@ class RunFolder:
             self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self._trials_file.write(_ENCODER.encode(record) + "\n")
         self._trials_file.flush()
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold this folder for one process; a second one is refused with the holder's name.
+
+        An flock on ``.lock``: the kernel drops it when the holder dies, even
+        by SIGKILL, so a killed run never leaves a stale lock behind.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise UserError(f"{self.path} is being written by {holder}; wait for it to end "
+                            f"or choose another study=.") from None
+        handle.truncate(0)
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            os.unlink(self.path / LOCK)
+            handle.close()
+
+    def is_locked(self) -> bool:
+        """Whether a live process holds this folder now."""
+        if not (self.path / LOCK).exists():
+            return False
+        with open(self.path / LOCK, encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
     def mark_done(self) -> None:
         (self.path / DONE).touch()

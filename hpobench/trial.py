@@ -19,12 +19,16 @@ class Trial:
         fidelity: the fidelity to evaluate at; None means the task's maximum.
         parent: id of a finished trial whose checkpoint this one continues
             (Hyperband promotions, PBT); None to start from scratch.
+        parent_fidelity: the fidelity the parent reached. Methods leave it
+            None; the runner fills it in for tasks that support "checkpoint",
+            so that such a task can charge only the extra fidelity.
     """
 
     id: int
     config: Config
     fidelity: float | None = None
     parent: int | None = None
+    parent_fidelity: float | None = None
 
 
 @dataclass(frozen=True)

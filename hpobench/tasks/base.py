@@ -50,12 +50,17 @@ class Task:
         supports: optional capabilities; ``"checkpoint"`` means a trial with a
             ``parent`` continues from that trial's state and costs only the
             extra fidelity. ``"fidelity"`` is implied by ``fidelity``.
+        cost_is_measured: True when ``cost`` is measured time (real
+            training) rather than tabulated or modelled; such runs reproduce
+            configurations and losses, not costs, so verification compares
+            only those.
     """
 
     space: Space
     fidelity: Fidelity | None = None
     optimum: float | None = None
     supports: frozenset[str] = frozenset()
+    cost_is_measured: bool = False
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
         """Evaluate ``trial``; ``seed`` fixes any randomness of this evaluation.
@@ -65,16 +70,18 @@ class Task:
         """
         raise NotImplementedError
 
+    def describe(self, record: dict) -> str | None:
+        """One line about a recorded trial in the task's own terms, for the run
+        summary (e.g. the architecture and its test accuracy); None for nothing."""
+        return None
+
     def attach(self, run_dir: Path | None) -> None:
         """Called by the runner before the first trial of a run.
 
         ``run_dir`` is the run's folder, where a task may keep files that must
         live as long as the run (checkpoints, so that a resumed run can still
         continue from trials recorded before it was interrupted); None when
-        the run records in memory only. It is called before the run writes
-        anything, so it is also the place to load data and check settings: a
-        UserError raised here stops the run with its message and no folder.
-        The default does nothing.
+        the run records in memory only. The default does nothing.
         """
 
     def release(self) -> None:

@@ -1,0 +1,120 @@
+"""Which runs of a sweep are finished, running, interrupted, failed or missing.
+
+    python -m hpobench.status results/my_study
+
+Reads the sweep that made the study (Hydra's ``multirun.yaml`` in the study
+folder), expands it into its runs as Hydra's basic sweeper does, looks at each
+run's folder, and prints a table and the command that runs what is missing.
+Rerunning skips finished runs and resumes interrupted ones, so the printed
+command re-creates exactly the runs that are not finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shlex
+import sys
+from collections import Counter
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
+
+from hpobench.app import CONF_DIR, label
+from hpobench.callbacks import SWEEP_HISTORY
+from hpobench.storage import RunFolder, find_runs
+
+NOT_DONE = ("missing", "interrupted", "failed")
+
+
+def sweep_files(study: Path) -> list[Path]:
+    """Every sweep into this study: earlier ones kept by KeepSweepHistory, then the last."""
+    return [*sorted((study / SWEEP_HISTORY).glob("*.yaml")), study / "multirun.yaml"]
+
+
+def sweep_jobs(path: Path) -> tuple[list[list[str]], list[str]]:
+    """The override lists of every job of one sweep, and the sweep's Hydra overrides."""
+    sweep = OmegaConf.load(path)
+    params = sweep.hydra.sweeper.get("params") or {}
+    lines = [f"{key}={value}" for key, value in params.items()] + list(sweep.hydra.overrides.task)
+    choices: dict[str, list[str]] = {}
+    for override in OverridesParser.create().parse_overrides(lines):
+        key = override.get_key_element()
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        choices[key] = [f"{key}={value}" for value in values]  # a later override of a key wins, as in Hydra
+    return [list(job) for job in itertools.product(*choices.values())], list(sweep.hydra.overrides.hydra)
+
+
+def run_folder(study: Path, job: list[str], defaults: dict[str, str]) -> Path:
+    """Where the job's run lives, named as conf/config.yaml names it."""
+    given = dict(o.split("=", 1) for o in job)
+    task = label(given.get("task", defaults["task"]), "task", job)
+    method = label(given.get("method", defaults["method"]), "method", job)
+    return study / task / method / f"seed={given.get('seed', defaults['seed'])}"
+
+
+def defaults_for(common: list[str]) -> dict[str, str]:
+    """Method, task and seed that a job gets when it does not set them."""
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=common, return_hydra_config=True)
+    return {"task": cfg.hydra.runtime.choices.task, "method": cfg.hydra.runtime.choices.method, "seed": str(cfg.seed)}
+
+
+def state_of(path: Path) -> str:
+    folder = RunFolder(path)
+    if folder.is_finished():
+        return "finished"
+    if not folder.has_run():
+        return "missing"
+    if folder.is_locked():
+        return "running"
+    return "failed" if folder.read_info().get("status") == "failed" else "interrupted"
+
+
+def command_for(jobs: list[list[str]], hydra_overrides: list[str]) -> list[str]:
+    """One ``-m`` command when the jobs form a full product of values, else one per job."""
+    keys = list(dict.fromkeys(o.split("=", 1)[0] for job in jobs for o in job))
+    values = {k: list(dict.fromkeys(o.split("=", 1)[1] for job in jobs for o in job if o.startswith(k + "=")))
+              for k in keys}
+    product = 1
+    for vals in values.values():
+        product *= len(vals)
+    base = ["python", "-m", "hpobench"]
+    if product == len(jobs):
+        args = [f"{k}={','.join(v)}" for k, v in values.items()]
+        return [shlex.join([*base, "-m", *args, *hydra_overrides])]
+    return [shlex.join([*base, *job]) for job in jobs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hpobench.status", description=__doc__.splitlines()[0])
+    parser.add_argument("study", type=Path, help="a study folder made by a sweep (it holds multirun.yaml)")
+    args = parser.parse_args(argv)
+    study = args.study
+    if not (study / "multirun.yaml").exists():
+        print(f"{study} holds no multirun.yaml; give the study folder of a sweep made with -m.", file=sys.stderr)
+        return 2
+    folders: dict[Path, tuple[list[str], list[str]]] = {}  # run folder -> (job overrides, hydra overrides)
+    for path in sweep_files(study):
+        jobs, hydra_overrides = sweep_jobs(path)
+        defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)])
+        for job in jobs:
+            folders.setdefault(run_folder(study, job, defaults), (job, hydra_overrides))
+    states = {folder: state_of(folder) for folder in folders}
+    for folder, state in states.items():
+        print(f"{state:<12} {folder.relative_to(study)}")
+    for extra in sorted(set(find_runs(study)) - set(folders)):
+        print(f"{'not in sweep':<12} {extra.relative_to(study)}")
+    counts = Counter(states.values())
+    print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    todo = [folders[folder] for folder, state in states.items() if state in NOT_DONE]
+    if todo:
+        print("To run what is not finished (finished runs are skipped, interrupted ones resume):")
+        print("\n".join(command_for([job for job, _ in todo], todo[0][1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""``python -m hpobench.verify``: re-running finished runs and comparing them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, cli_env
+from omegaconf import OmegaConf
+
+from hpobench.storage import find_runs
+
+MF_TASKS = ("mfh3", "mfh6")  # every method in conf/method/ but checkpoint-only ones runs on these
+
+
+def methods_for_multi_fidelity_tasks() -> list[str]:
+    names = []
+    for path in sorted((ROOT / "conf" / "method").glob("*.yaml")):
+        target = OmegaConf.load(path)["_target_"]
+        module, cls = target.rsplit(".", 1)
+        requires = getattr(__import__(module, fromlist=[cls]), cls).requires
+        if requires <= {"fidelity"}:
+            names.append(path.stem)
+    return names
+
+
+def verify(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hpobench.verify", *args], env=cli_env(), capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """Every (multi-fidelity-capable) method on two synthetic tasks, one seed, two workers."""
+    root = tmp_path_factory.mktemp("verify")
+    methods = ",".join(methods_for_multi_fidelity_tasks())
+    subprocess.run([sys.executable, "-m", "hpobench", "-m", f"method={methods}", f"task={','.join(MF_TASKS)}",
+                    "seed=0", "workers=2", "budget.fidelity=4", f"results_dir={root}"], cwd=root, env=cli_env(),
+                   check=True, capture_output=True, timeout=600)
+    return root
+
+
+def test_a_fresh_sweep_verifies_identical(sweep):
+    done = verify(str(sweep), "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = find_runs(sweep)
+    assert len(runs) == 2 * len(methods_for_multi_fidelity_tasks())
+    assert done.stdout.count("identical") == len(runs) + 1  # one per run, and the closing count
+
+
+def test_an_edited_trial_is_reported_with_trial_and_field(sweep, tmp_path):
+    path = sweep / "default" / "mfh3" / "random" / "seed=0" / "trials.jsonl"
+    original = path.read_text()
+    rows = [json.loads(line) for line in original.splitlines()]
+    rows[2]["loss"] += 1e-9
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    try:
+        done = verify(str(sweep / "default" / "mfh3" / "random"))
+    finally:
+        path.write_text(original)
+    assert done.returncode == 1
+    assert "differs at trial 2 (id 2) in loss" in done.stdout
+
+
+def test_a_run_that_cannot_be_rebuilt_is_reported(sweep):
+    path = sweep / "default" / "mfh6" / "random" / "seed=0" / "run.json"
+    original = path.read_text()
+    info = json.loads(original)
+    info["config"]["task"]["_target_"] = "hpobench.tasks.synthetic.NoSuchTask"
+    path.write_text(json.dumps(info))
+    try:
+        done = verify(str(sweep / "default" / "mfh6" / "random"))
+    finally:
+        path.write_text(original)
+    assert done.returncode == 1 and "could not run" in done.stdout and "NoSuchTask" in done.stdout
+
+
+def test_sampling_checks_that_many_runs(sweep):
+    done = verify(str(sweep), "--sample", "2", "--seed", "3")
+    assert done.returncode == 0 and "2 identical, 0 differs, 0 could not run" in done.stdout
