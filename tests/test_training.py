@@ -91,10 +91,19 @@ def test_a_continuation_may_change_optimiser_settings_but_not_the_model(tmp_path
     task.evaluate(Trial(0, CONFIG, 1), seed=1)
     explored = task.evaluate(Trial(1, {**CONFIG, "lr": 0.01, "momentum": 0.95}, 2, parent=0), seed=2)
     assert math.isfinite(explored.loss)
-    with pytest.raises(ValueError, match="cannot continue from trial 0: the model differs"):
+    with pytest.raises(ValueError, match=r"cannot continue from trial 0: the model differs.*tune_model=false"):
         task.evaluate(Trial(2, {**CONFIG, "width": 8}, 2, parent=0), seed=3)
     with pytest.raises(ValueError, match="its parent already trained"):
         task.evaluate(Trial(3, CONFIG, 1, parent=1), seed=3)
+
+
+def test_a_fixed_model_leaves_width_out_of_the_space():
+    task = Digits(subset=160, max_epochs=2, batch_sizes=(32,), max_width=8, threads=1, device="cpu", tune_model=False)
+    assert "width" not in task.space.names and "lr" in task.space.names
+    config = {k: v for k, v in CONFIG.items() if k != "width"}
+    task.evaluate(Trial(0, config, 1), seed=0)
+    assert math.isfinite(task.evaluate(Trial(1, {**config, "lr": 0.2}, 2, parent=0), seed=1).loss)
+    assert task.store.load(1)["model"]["0.weight"].shape[0] == 8  # built at max_width
 
 
 def test_the_checkpoint_bound_evicts_the_least_recently_used(tmp_path):

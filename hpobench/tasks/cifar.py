@@ -118,6 +118,9 @@ class Cifar(TorchTrainingTask):
     def model_space(self) -> dict[str, Param]:
         return {"width": Categorical(positive_ints(self.widths, "task.widths"))}
 
+    def model_defaults(self) -> dict[str, Any]:
+        return {"width": max(positive_ints(self.widths, "task.widths"))}
+
     def build_model(self, config: dict[str, Any]) -> nn.Module:
         return ResNet9(int(config["width"]))
 

@@ -54,6 +54,9 @@ class Digits(TorchTrainingTask):
     def model_space(self) -> dict[str, Param]:
         return {"width": Int(4, self.max_width, log=True)}
 
+    def model_defaults(self) -> dict[str, Any]:
+        return {"width": self.max_width}
+
     def build_model(self, config: dict[str, Any]) -> nn.Module:
         return DigitsCNN(int(config["width"]))
 

@@ -162,6 +162,10 @@ class TorchTrainingTask(Task):
             process-wide); None leaves torch's default. Small nets train
             fastest on one thread, and on a shared machine several threads
             spin against other processes and can be ten times slower.
+        tune_model: whether the model's parameters (width) are in the space.
+            False fixes them at ``model_defaults()``, so that a method that
+            changes configs between continuations (PBT's explore) changes only
+            optimiser settings: a checkpoint cannot be loaded into another model.
     """
 
     supports = frozenset({"checkpoint"})
@@ -169,7 +173,7 @@ class TorchTrainingTask(Task):
 
     def __init__(self, device: str = "auto", min_epochs: int = 1, max_epochs: int = 10, val_fraction: float = 0.1,
                  subset: int | None = None, split_seed: int = 0, batch_sizes: tuple[int, ...] = (128, 256, 512),
-                 keep_checkpoints: int | None = None, threads: int | None = None):
+                 keep_checkpoints: int | None = None, threads: int | None = None, tune_model: bool = True):
         self.device_name = device
         self.min_epochs = min_epochs
         self.max_epochs = max_epochs
@@ -179,6 +183,7 @@ class TorchTrainingTask(Task):
         self.batch_sizes = batch_sizes
         self.store = CheckpointStore(keep_checkpoints)
         self.threads = threads
+        self.tune_model = tune_model
 
     # -- what subclasses provide ------------------------------------------------
 
@@ -188,6 +193,10 @@ class TorchTrainingTask(Task):
 
     def model_space(self) -> dict[str, Param]:
         """The parameters of the model (width, ...), added to the optimiser's."""
+        return {}
+
+    def model_defaults(self) -> dict[str, Any]:
+        """The model's parameters when ``tune_model`` is false."""
         return {}
 
     def build_model(self, config: dict[str, Any]) -> nn.Module:
@@ -208,7 +217,7 @@ class TorchTrainingTask(Task):
             "batch_size": Categorical(positive_ints(self.batch_sizes, "task.batch_sizes")),
             "label_smoothing": Float(0.0, 0.3),
             "schedule": Categorical(SCHEDULES),
-            **self.model_space(),
+            **(self.model_space() if self.tune_model else {}),
         })
 
     @cached_property
@@ -254,7 +263,7 @@ class TorchTrainingTask(Task):
         data = self.data
         epochs = int(self.max_epochs if trial.fidelity is None else trial.fidelity)
         init_seed, data_seed = trial_streams(seed)
-        model = self.build_model(config)
+        model = self.build_model({**self.model_defaults(), **config})
         init_weights(model, torch.Generator().manual_seed(init_seed))
         model = model.to(device, memory_format=torch.channels_last if device.type == "cuda" else torch.preserve_format)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.0, momentum=config["momentum"], nesterov=True,
@@ -335,7 +344,8 @@ class TorchTrainingTask(Task):
             model.load_state_dict(state["model"])
         except RuntimeError as error:
             raise ValueError(f"trial {trial.id} cannot continue from trial {trial.parent}: the model differs "
-                             f"(only optimiser settings may change between them): {error}") from error
+                             f"(only optimiser settings may change; task.tune_model=false fixes the model): {error}"
+                             ) from error
         optimizer.load_state_dict(state["optimizer"])
         if state["scaler"] and scaler.is_enabled():  # a CPU (fp32) parent has no scaler state to carry over
             scaler.load_state_dict(state["scaler"])
