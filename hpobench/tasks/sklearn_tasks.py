@@ -50,6 +50,8 @@ class SklearnTask(Task):
         split_seed: fixes the test split and the folds for every trial.
     """
 
+    cost_is_measured = True  # cost is the measured fitting time
+
     def __init__(self, dataset: str = "digits", folds: int = 5, test_fraction: float = 0.2, split_seed: int = 0):
         self.dataset = dataset
         self.folds = folds

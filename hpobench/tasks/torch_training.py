@@ -169,6 +169,7 @@ class TorchTrainingTask(Task):
     """
 
     supports = frozenset({"checkpoint"})
+    cost_is_measured = True  # cost is the measured training time
     lr_range: tuple[float, float] = (1e-3, 1.0)
 
     def __init__(self, device: str = "auto", min_epochs: int = 1, max_epochs: int = 10, val_fraction: float = 0.1,
