@@ -48,7 +48,10 @@ def plot_schedules(records: list[dict[str, Any]], out: Path) -> list[Path]:
         for i, chain in enumerate(chains):
             edges = [0.0] + [float(r["fidelity"]) for r in chain]
             ax.stairs([r["config"][name] for r in chain], edges, color=COLOURS[i % len(COLOURS)], baseline=None)
-        ax.set_xlabel("fidelity (training steps or epochs)")
+        values = np.array([r["config"][name] for r in records], dtype=float)
+        if values.min() > 0 and values.max() / values.min() > 20:  # spans decades: a log-scaled setting
+            ax.set_yscale("log")
+        ax.set_xlabel("fidelity")
         ax.set_ylabel(name)
     loss_ax = axes[-1]
     ok = [r for r in records if r["status"] == "ok"]
