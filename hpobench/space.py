@@ -31,8 +31,37 @@ Value = float | int | str | bool
 Config = dict[str, Value]
 
 
+class _Numeric:
+    """What Float and Int share: a linear or logarithmic axis between two ends.
+
+    Subclasses give ``_span``, the interval the unit cube maps onto (Int
+    widens it by half a step on each side so that every integer gets a cell).
+    """
+
+    low: float
+    high: float
+    log: bool
+
+    def _ends(self) -> tuple[float, float]:
+        a, b = self._span()
+        return (math.log(a), math.log(b)) if self.log else (float(a), float(b))
+
+    def _scale(self, u: np.ndarray) -> np.ndarray:
+        a, b = self._ends()
+        x = a + u * (b - a)
+        return np.exp(x) if self.log else x
+
+    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
+        a, b = self._ends()
+        x = np.asarray(list(values), dtype=float)
+        return ((np.log(x) if self.log else x) - a) / (b - a)
+
+    def _grid(self, resolution: int) -> np.ndarray:
+        return (np.geomspace if self.log else np.linspace)(self.low, self.high, resolution)
+
+
 @dataclass(frozen=True)
-class Float:
+class Float(_Numeric):
     """A real-valued parameter in ``[low, high]``, log-scaled when ``log``."""
 
     low: float
@@ -42,26 +71,14 @@ class Float:
     def __post_init__(self) -> None:
         _check_bounds(self.low, self.high, self.log)
 
-    def _ends(self) -> tuple[float, float]:
-        if self.log:
-            return math.log(self.low), math.log(self.high)
-        return float(self.low), float(self.high)
+    def _span(self) -> tuple[float, float]:
+        return self.low, self.high
 
     def from_unit(self, u: np.ndarray) -> list[float]:
-        a, b = self._ends()
-        x = a + u * (b - a)
-        if self.log:
-            x = np.exp(x)
-        return np.clip(x, self.low, self.high).tolist()
-
-    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
-        a, b = self._ends()
-        x = np.asarray(list(values), dtype=float)
-        return ((np.log(x) if self.log else x) - a) / (b - a)
+        return np.clip(self._scale(u), self.low, self.high).tolist()
 
     def grid(self, resolution: int) -> list[float]:
-        make = np.geomspace if self.log else np.linspace
-        return make(self.low, self.high, resolution).tolist()
+        return self._grid(resolution).tolist()
 
     def contains(self, value: Any) -> bool:
         numeric = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
@@ -69,7 +86,7 @@ class Float:
 
 
 @dataclass(frozen=True)
-class Int:
+class Int(_Numeric):
     """An integer parameter in ``[low, high]``, log-scaled when ``log``."""
 
     low: int
@@ -82,26 +99,14 @@ class Int:
                             "use Float for real values.")
         _check_bounds(self.low, self.high, self.log)
 
-    def _ends(self) -> tuple[float, float]:
-        a, b = self.low - 0.5, self.high + 0.5
-        return (math.log(a), math.log(b)) if self.log else (a, b)
+    def _span(self) -> tuple[float, float]:
+        return self.low - 0.5, self.high + 0.5
 
     def from_unit(self, u: np.ndarray) -> list[int]:
-        a, b = self._ends()
-        x = a + u * (b - a)
-        if self.log:
-            x = np.exp(x)
-        return np.clip(np.floor(x + 0.5), self.low, self.high).astype(np.int64).tolist()
-
-    def to_unit(self, values: Iterable[Value]) -> np.ndarray:
-        a, b = self._ends()
-        x = np.asarray(list(values), dtype=float)
-        return ((np.log(x) if self.log else x) - a) / (b - a)
+        return np.clip(np.floor(self._scale(u) + 0.5), self.low, self.high).astype(np.int64).tolist()
 
     def grid(self, resolution: int) -> list[int]:
-        make = np.geomspace if self.log else np.linspace
-        points = np.rint(make(self.low, self.high, resolution)).astype(np.int64)
-        return sorted(set(points.tolist()))
+        return sorted(set(np.rint(self._grid(resolution)).astype(np.int64).tolist()))
 
     def contains(self, value: Any) -> bool:
         return _is_int(value) and self.low <= value <= self.high
