@@ -69,7 +69,8 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05,
                 continue
             centre, low, high = (float(x[0]) for x in stats[m])
             n = len(by_method[m])
-            spread = f"± {high - centre:.2g}" if band == "sem" else f"[{low:.3g}, {high:.3g}]"
+            error = high - centre if abs(high - centre) > 1e-12 * max(1.0, abs(centre)) else 0.0  # rounding noise
+            spread = f"± {error:.2g}" if band == "sem" else f"[{low:.3g}, {high:.3g}]"
             row.append(f"{centre:.3g} {spread} ({n})")
             row_bold.append(m == best or (best is not None and centres.get(m) == centres[best]))
             worse = False
