@@ -1,0 +1,1 @@
+"""Shared numerics for model-based methods: Parzen estimators (TPE, BOHB) and Gaussian processes."""
