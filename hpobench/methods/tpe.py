@@ -81,10 +81,8 @@ class TPE(Method):
                                     for p in space.params.values()])
 
     def ask(self) -> Trial:
-        if len(self._losses) < self.n_startup:
-            unit = self.rng.random(len(self.space))
-        else:
-            unit = self._suggest()
+        modelled = len(self._losses) >= self.n_startup
+        unit = self._suggest() if modelled else self.rng.random(len(self.space))
         trial = self.new_trial(self.space.decode(unit[None, :])[0])
         self._pending[trial.id] = self.space.encode([trial.config])[0]
         return trial
