@@ -51,8 +51,7 @@ FUNCTIONS = {
     "levy10": (lambda: Levy(dim=10), (200,)),
 }
 CHEAP = ["random", "tpe", "tpe-univariate", "optuna-random", "optuna-tpe", "optuna-tpe-univariate"]
-EXPENSIVE = ["gp", "optuna-gp"]
-SLOWEST = ["skopt-gp"]  # about ten times slower than the rest: runs last, seed by seed
+EXPENSIVE = ["gp", "optuna-gp", "skopt-gp"]
 
 Objective = Callable[[np.ndarray], float]
 
@@ -140,13 +139,15 @@ def run_one(name: str, function: str, seed: int) -> dict:
             "times": times, "wall": time.perf_counter() - tic}
 
 
-def jobs(methods: list[str], functions: list[str], seeds: int) -> list[tuple[str, str, int]]:
-    """Cheap optimisers for all seeds first, then the GP-based ones seed by seed,
-    then scikit-optimize seed by seed, so a cut-short run compares on equal seeds."""
-    cheap = [(m, f, s) for m in methods if m in CHEAP for f in functions for s in range(seeds)]
-    costly = [(m, f, s) for s in range(seeds) for f in functions for m in methods if m in EXPENSIVE]
-    slowest = [(m, f, s) for s in range(seeds) for f in functions for m in methods if m in SLOWEST]
-    return cheap + costly + slowest
+def jobs(methods: list[str], functions: list[str], seeds: int, limits: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Cheap optimisers first, then the GP-based ones, seed by seed with the
+    methods side by side, so a cut-short run compares them on the same seeds
+    and under the same machine load. ``limits`` caps the seeds of a method,
+    a function or a ``method:function`` pair."""
+    cheap = [(m, f, s) for s in range(seeds) for f in functions for m in methods if m in CHEAP]
+    costly = [(m, f, s) for s in range(seeds) for f in functions for m in methods if m not in CHEAP]
+    return [(m, f, s) for m, f, s in cheap + costly
+            if all(s < limits.get(key, seeds) for key in (m, f, f"{m}:{f}"))]
 
 
 def table(out: Path, methods: list[str], functions: list[str]) -> str:
@@ -168,17 +169,19 @@ def table(out: Path, methods: list[str], functions: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--methods", nargs="+", default=CHEAP + EXPENSIVE + SLOWEST)
+    parser.add_argument("--methods", nargs="+", default=CHEAP + EXPENSIVE)
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS))
-    parser.add_argument("--skip", nargs="*", default=[], help="method:function pairs not to run")
+    parser.add_argument("--limit", nargs="*", default=[], metavar="KEY=N",
+                        help="run only seeds < N for KEY: a method, a function or method:function")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_model_based")
     parser.add_argument("--table-only", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not args.table_only:
-        for name, function, seed in jobs(args.methods, args.functions, args.seeds):
+        limits = {key: int(n) for key, n in (item.split("=") for item in args.limit)}
+        for name, function, seed in jobs(args.methods, args.functions, args.seeds, limits):
             path = args.out / function / name / f"seed={seed}.json"
-            if f"{name}:{function}" in args.skip or path.exists():
+            if path.exists():
                 continue
             result = run_one(name, function, seed)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -78,18 +78,19 @@ class ParzenEstimator:
         cols = np.arange(d)[None, :]
         mu, h, top = self.centres[comp, cols], self.bandwidths[comp, cols], self.top[comp, cols]
         u, r = rng.random((n, d)), rng.random((n, d))
-        out = np.empty((n, d))
-        for j in range(d):
+        out = mu.copy()
+        num = self.n_choices == 0
+        # Numerical columns: inverse-CDF draws from the Gaussians truncated to [0, 1].
+        m_, h_ = mu[:, num], h[:, num]
+        lo, hi = ndtr(-m_ / h_), ndtr((1 - m_) / h_)
+        out[:, num] = np.clip(m_ + h_ * ndtri(lo + u[:, num] * (hi - lo)), 0.0, 1.0)
+        for j in np.flatnonzero(self.n_choices > 1):
+            # Categorical: keep the centre with probability top, else a uniform other choice.
             c = int(self.n_choices[j])
-            if c == 0:  # inverse-CDF draw from the Gaussian truncated to [0, 1]
-                lo, hi = ndtr(-mu[:, j] / h[:, j]), ndtr((1 - mu[:, j]) / h[:, j])
-                out[:, j] = np.clip(mu[:, j] + h[:, j] * ndtri(lo + u[:, j] * (hi - lo)), 0.0, 1.0)
-            elif c == 1:
-                out[:, j] = 0.0
-            else:  # keep the centre with probability top, else a uniform other choice
-                other = np.minimum((r[:, j] * (c - 1)).astype(np.int64), c - 2)
-                other = other + (other >= mu[:, j])
-                out[:, j] = np.where(u[:, j] < top[:, j], mu[:, j], other)
+            other = np.minimum((r[:, j] * (c - 1)).astype(np.int64), c - 2)
+            other = other + (other >= mu[:, j])
+            out[:, j] = np.where(u[:, j] < top[:, j], mu[:, j], other)
+        out[:, self.n_choices == 1] = 0.0
         return out
 
     def _log_kernels(self, x: np.ndarray) -> np.ndarray:
