@@ -150,20 +150,38 @@ def jobs(methods: list[str], functions: list[str], seeds: int, limits: dict[str,
             if all(s < limits.get(key, seeds) for key in (m, f, f"{m}:{f}"))]
 
 
+PEER = {"random": "optuna-random", "tpe": "optuna-tpe", "tpe-univariate": "optuna-tpe-univariate", "gp": "optuna-gp"}
+
+
 def table(out: Path, methods: list[str], functions: list[str]) -> str:
-    lines = ["| function | budget | method | seeds | median regret | mean regret | time per suggestion (ms) |",
-             "|---|---:|---|---:|---:|---:|---:|"]
+    """The results as a markdown table; ``p`` is a two-sided Mann-Whitney U
+    test of an hpobench method's regrets against its Optuna counterpart's."""
+    from scipy.stats import mannwhitneyu
+
+    lines = ["| function | budget | method | seeds | median regret | mean regret | time per suggestion (ms) "
+             "| p vs Optuna |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    shown = [m for m in ("random", "optuna-random", "tpe", "optuna-tpe", "tpe-univariate", "optuna-tpe-univariate",
+                         "gp", "optuna-gp", "skopt-gp") if m in methods]
     for function in functions:
+        runs = {m: [json.loads(p.read_text()) for p in sorted((out / function / m).glob("seed=*.json"))]
+                for m in shown}
         for budget in FUNCTIONS[function][1]:
-            for name in methods:
-                runs = [json.loads(p.read_text()) for p in sorted((out / function / name).glob("seed=*.json"))]
-                if not runs:
-                    continue
-                regret = [min(r["losses"][:budget]) - r["optimum"] for r in runs]
-                ms = [1000 * float(np.mean(r["times"][:budget])) for r in runs]
-                lines.append(f"| {function} | {budget} | {name} | {len(runs)} | {np.median(regret):.3g} | "
-                             f"{np.mean(regret):.3g} | {np.mean(ms):.1f} |")
+            regrets = {m: [min(r["losses"][:budget]) - r["optimum"] for r in rs] for m, rs in runs.items() if rs}
+            for name, regret in regrets.items():
+                ms = [1000 * float(np.mean(r["times"][:budget])) for r in runs[name]]
+                peer = regrets.get(PEER.get(name, ""))
+                p = f"{mannwhitneyu(regret, peer).pvalue:.2f}" if peer else ""
+                lines.append(f"| {function} | {budget} | {name} | {len(regret)} | {np.median(regret):.3g} | "
+                             f"{np.mean(regret):.3g} | {np.mean(ms):.1f} | {p} |")
     return "\n".join(lines)
+
+
+def write_doc(path: Path, text: str) -> None:
+    """Replace the table between the markers in ``path``, keeping the prose around it."""
+    start, end = "<!-- table:start -->", "<!-- table:end -->"
+    doc = path.read_text() if path.exists() else f"# Model-based methods against their peers\n\n{start}\n{end}\n"
+    head, rest = doc.split(start, 1)
+    path.write_text(f"{head}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
 
 
 def main() -> None:
@@ -175,6 +193,8 @@ def main() -> None:
                         help="run only seeds < N for KEY: a method, a function or method:function")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_model_based")
     parser.add_argument("--table-only", action="store_true")
+    parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks-model-based.md",
+                        help="markdown file whose table (between its markers) is rewritten")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not args.table_only:
@@ -190,7 +210,9 @@ def main() -> None:
             tmp.replace(path)  # atomic: a killed run never leaves half a file
             logging.info("%s %s seed=%d: regret %.3g, %.1fs", name, function, seed,
                          min(result["losses"]) - result["optimum"], result["wall"])
-    print(table(args.out, args.methods, args.functions))
+    text = table(args.out, args.methods, args.functions)
+    write_doc(args.doc, text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtrs
 from scipy.optimize import minimize
 
 SQRT5 = math.sqrt(5.0)
-MIN_NOISE = 1e-6  # noise floor: keeps the kernel matrix invertible for noiseless data
+MIN_NOISE = 1e-9  # noise floor; lower floors let the model resolve the last digits of smooth noiseless functions
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4, 1e-2)
 
 
