@@ -1,8 +1,10 @@
 """GP-BO: determinism, valid asks, pending trials, and finding Branin's optimum."""
 
 import numpy as np
+import pytest
 
 from hpobench.budget import Budget
+from hpobench.errors import UserError
 from hpobench.methods.gp import GPBO
 from hpobench.methods.random_search import RandomSearch
 from hpobench.runner import method_rng, run
@@ -76,3 +78,9 @@ def test_a_small_discrete_space_is_exhausted_without_repeats_then_goes_on():
     assert len(set(seen)) == 6
     extra = method.ask()  # all tried: a valid random point, not a crash
     assert space.check(extra.config) is None
+
+
+def test_bad_settings_stop_early_with_a_user_error():
+    for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}):
+        with pytest.raises(UserError, match="method"):
+            GPBO(Branin().space, None, method_rng(0), **bad)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hpobench.budget import Budget
+from hpobench.errors import UserError
 from hpobench.methods.random_search import RandomSearch
 from hpobench.methods.tpe import TPE
 from hpobench.runner import method_rng, run
@@ -78,3 +79,9 @@ def test_all_failures_still_give_valid_asks():
 
     outcome = run(TPE, AlwaysFails(), seed=0, budget=Budget(evals=20))
     assert len(outcome.records) == 20 and all(r["status"] == "failed" for r in outcome.records)
+
+
+def test_bad_settings_stop_early_with_a_user_error():
+    for bad in ({"gamma": 0.0}, {"n_candidates": 0}, {"bandwidth": "silverman"}, {"categorical_top": 1.0}):
+        with pytest.raises(UserError, match="method"):
+            TPE(Branin().space, None, method_rng(0), **bad)

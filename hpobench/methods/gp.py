@@ -11,6 +11,7 @@ from scipy.stats import qmc
 from hpobench._math.acquisition import log_ei, log_ei_grad
 from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, fit_hyper, prior_mode
 from hpobench._math.threads import single_blas_thread
+from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.space import Float
 from hpobench.trial import Result, Trial
@@ -79,6 +80,10 @@ class GPBO(Method):
         self.local_scale = local_scale
         self.n_polish = n_polish
         self.restart_every = restart_every
+        if n_initial < 1 or n_candidates < 1 or n_candidates & (n_candidates - 1) or restart_every < 1:
+            raise UserError("method.n_initial and method.restart_every must be >= 1 and method.n_candidates a "
+                            f"power of two (Sobol points), got {n_initial}, {restart_every} and {n_candidates}; "
+                            "fix the method.* setting.")
         self._x: list[np.ndarray] = []
         self._y: list[float] = []
         self._pending: dict[int, np.ndarray] = {}

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from hpobench._math.parzen import fit_parzen, older_smaller_weights
+from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.space import Categorical
 from hpobench.trial import Result, Trial
@@ -74,6 +75,10 @@ class TPE(Method):
         self.min_bandwidth = min_bandwidth
         self.categorical_top = categorical_top
         self.bandwidth = bandwidth
+        _check(0 < gamma <= 1, f"method.gamma must be in (0, 1], got {gamma}")
+        _check(n_candidates >= 1 and n_startup >= 0, "method.n_candidates must be >= 1 and method.n_startup >= 0")
+        _check(0 < categorical_top < 1, f"method.categorical_top must be in (0, 1), got {categorical_top}")
+        _check(bandwidth in ("hyperopt", "scott"), f"method.bandwidth must be 'hyperopt' or 'scott', got {bandwidth!r}")
         self._points: list[np.ndarray] = []  # told trials, unit cube, in telling order
         self._losses: list[float] = []
         self._pending: dict[int, np.ndarray] = {}
@@ -115,6 +120,11 @@ class TPE(Method):
         else:  # each parameter picks its own best candidate value
             best = cands[np.argmax(score, axis=0), np.arange(cands.shape[1])]
         return _to_unit(best, n_choices)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise UserError(f"{message}; fix the method.* setting.")
 
 
 def _to_model(unit: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
