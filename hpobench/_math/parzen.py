@@ -8,7 +8,8 @@ Roles for Better Empirical Performance" (arXiv:2304.11127, 2023), an
 estimator here is a weighted mixture of product kernels:
 
 * numerical columns (Float and Int, already on the unit cube): a Gaussian
-  truncated to ``[0, 1]``, with a bandwidth from Scott's rule;
+  truncated to ``[0, 1]``, as wide as the larger gap to its neighbours with
+  the "magic clip" floor (Hyperopt's rule), or by Scott's rule;
 * categorical columns (choice indices ``0 .. C-1``): the Aitchison-Aitken
   kernel, which keeps probability ``top`` on the observed choice and spreads
   the rest evenly over the other choices;

@@ -22,25 +22,31 @@ class TPE(Method):
     After ``n_startup`` uniform random trials, each ask splits the finished
     trials by loss: the best ``ceil(gamma * N)`` form the good group, the rest
     the bad group. A Parzen estimator ``l`` is fitted to the good group and
-    ``g`` to the bad one (see :mod:`hpobench._math.parzen`: truncated
-    Gaussians with Scott's-rule bandwidths on the unit cube, the Aitchison-
-    Aitken kernel for categoricals, and a prior component). ``n_candidates``
-    points are drawn from ``l`` and the one maximising ``l(x) / g(x)`` is
-    asked; that ratio is monotone in expected improvement (Bergstra 2011).
-    Trials run at the task's full fidelity.
+    ``g`` to the bad one (see :mod:`hpobench._math.parzen`: Gaussians
+    truncated to the unit cube, the Aitchison-Aitken kernel for categoricals,
+    and a prior component). ``n_candidates`` points are drawn from ``l`` and
+    the one maximising ``l(x) / g(x)`` is asked; that ratio is monotone in
+    expected improvement (Bergstra 2011). Integers live on the unit cube like
+    floats and round when decoded. Trials run at the task's full fidelity.
 
     Defaults and where they come from:
 
-    * ``n_startup=10``: Optuna's and Watanabe's implementation's default.
+    * ``n_startup=10``: Optuna's default and Watanabe's implementation's.
     * ``gamma=0.1``, linear split ``ceil(gamma * N)``: Watanabe 2023's
       recommended splitting (Bergstra 2011 used 0.15).
     * ``n_candidates=24``: Bergstra 2011 / Hyperopt, kept by Watanabe 2023.
-    * ``multivariate=True``: Watanabe 2023 (and Falkner et al. 2018) found the
-      multivariate kernel better; ``multivariate=False`` is the original
-      univariate TPE, one independent estimator per parameter.
-    * ``prior_weight=1.0``, ``min_bandwidth=0.01``, uniform weights for the
-      good group and "older-smaller" weights for the bad one, Scott's rule
-      bandwidths: Watanabe 2023's recommended setting.
+    * ``multivariate=True``: Watanabe 2023 (and Falkner et al., BOHB, 2018)
+      found the multivariate kernel better; ``multivariate=False`` is the
+      original univariate TPE, one independent estimator per parameter.
+    * ``prior_weight=1.0``, uniform weights for the good group and
+      "older-smaller" weights for the bad one: Watanabe 2023's recommended
+      setting (also Optuna's defaults).
+    * ``bandwidth="hyperopt"``: each kernel as wide as the larger gap to its
+      neighbours, with the "magic clip" floor ``1 / min(100, n + 2)``
+      (Bergstra 2011's Hyperopt rule, Optuna's default; one of the rules
+      Watanabe 2023 compares). ``"scott"`` gives one width per parameter by
+      Scott's rule, floored at ``min_bandwidth=0.01`` (Watanabe 2023's
+      minimum bandwidth factor); it explored too much on Hartmann6 here.
     * ``categorical_top=0.8``: Aitchison-Aitken kernel mass on the observed
       choice, the value of Watanabe 2023's recommended-setting runs.
 
@@ -61,6 +67,7 @@ class TPE(Method):
         prior_weight: weight of the prior component.
         min_bandwidth: smallest kernel bandwidth on the unit cube.
         categorical_top: probability the categorical kernel keeps on its choice.
+        bandwidth: the bandwidth rule, ``"hyperopt"`` or ``"scott"``.
     """
 
     def __init__(self, space, fidelity, rng, n_startup: int = 10, gamma: float = 0.1, n_candidates: int = 24,
