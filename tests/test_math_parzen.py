@@ -73,3 +73,13 @@ def test_older_smaller_weights_ramp_up_to_the_newest():
     assert np.all(older_smaller_weights(10) == 1)
     w = older_smaller_weights(40)
     assert len(w) == 40 and np.all(np.diff(w) >= 0) and w[0] == pytest.approx(1 / 40) and np.all(w[-25:] == 1)
+
+
+def test_neighbour_bandwidth_is_the_larger_gap_with_inner_gaps_at_the_ends():
+    from hpobench._math.parzen import neighbour_bandwidth
+
+    points = np.array([[0.5], [0.1], [0.2], [0.9]])  # sorted: 0.1, 0.2, 0.5, 0.9
+    widths = neighbour_bandwidth(points, floor=0.01)[:, 0]
+    # 0.1 and 0.9 are the outermost: they take their inner gap (0.1 and 0.4).
+    assert widths == pytest.approx([0.4, 0.1, 0.3, 0.4])
+    assert neighbour_bandwidth(np.array([[0.3], [0.3], [0.3]]), floor=0.2)[:, 0] == pytest.approx([0.2, 0.2, 0.2])
