@@ -43,9 +43,11 @@ def test_asks_stay_in_a_mixed_space_and_failures_do_not_crash_the_model():
 
 def test_gp_finds_branins_optimum_far_better_than_random_search():
     task = Branin()
-    gp = run(GPBO, task, seed=0, budget=Budget(evals=30)).best["loss"] - task.optimum
-    rnd = run(RandomSearch, task, seed=0, budget=Budget(evals=30)).best["loss"] - task.optimum
-    assert gp < 0.01 and gp < rnd / 10
+    gp, rnd = [], []
+    for seed in range(3):
+        gp.append(run(GPBO, task, seed=seed, budget=Budget(evals=40)).best["loss"] - task.optimum)
+        rnd.append(run(RandomSearch, task, seed=seed, budget=Budget(evals=40)).best["loss"] - task.optimum)
+    assert np.median(gp) < 0.01 and np.median(gp) < np.median(rnd) / 10
 
 
 def test_pending_trials_are_not_proposed_again():

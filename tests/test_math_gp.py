@@ -9,7 +9,7 @@ from scipy.optimize import check_grad
 from scipy.stats import norm
 
 from hpobench._math.acquisition import log_ei, log_ei_grad, log_h
-from hpobench._math.gp import GaussianProcess, Hyper, fit_hyper, matern52, neg_log_posterior, prior_mode
+from hpobench._math.gp import GaussianProcess, Hyper, default_start, fit_hyper, matern52, neg_log_posterior
 
 
 def _data(n=12, d=2, seed=0):
@@ -50,7 +50,7 @@ def test_fit_finds_a_better_posterior_than_its_start_and_ignores_an_irrelevant_i
     y = np.sin(8 * x[:, 0])  # the second input does not matter
     y = (y - y.mean()) / y.std()
     d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
-    start = prior_mode(2)
+    start = default_start(2)
     hyper = fit_hyper(x, y, [start])
     assert neg_log_posterior(hyper.to_theta(), d2, y)[0] < neg_log_posterior(start.to_theta(), d2, y)[0]
     assert hyper.lengthscales[1] > 3 * hyper.lengthscales[0]
@@ -78,7 +78,7 @@ def test_many_near_duplicate_points_stay_stable_without_warnings():
     y = rng.standard_normal(100)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        hyper = fit_hyper(x, y, [prior_mode(3)], max_iter=20)
+        hyper = fit_hyper(x, y, [default_start(3)], max_iter=20)
         mean, std = GaussianProcess.condition(x, y, hyper).predict(rng.random((10, 3)))
     assert np.all(np.isfinite(mean)) and np.all(std > 0)
 

@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from hpobench._math.acquisition import log_ei, log_ei_grad
-from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, fit_hyper, prior_mode
+from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, default_start, fit_hyper
 from hpobench._math.threads import single_blas_thread
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
@@ -32,7 +32,7 @@ class GPBO(Method):
     2. fits a GP with a Matérn-5/2 ARD kernel and a noise term by maximising
        the marginal likelihood plus log priors (:mod:`hpobench._math.gp`),
        running L-BFGS-B from the previous fit and, every ``restart_every``
-       fits, also from the priors' mode;
+       fits, also from length scale 1 in every dimension;
     3. scores ``n_candidates`` Sobol points plus Gaussian perturbations of the
        best trials with log EI, and polishes the ``n_polish`` best with
        L-BFGS-B on the Float coordinates (analytic gradients);
@@ -52,7 +52,7 @@ class GPBO(Method):
 
     Defaults: ``n_initial=10`` (Optuna's GPSampler and scikit-optimize use
     10 initial points); 1024 Sobol candidates are BoTorch's usual
-    ``raw_samples``; 3 polished starts and a prior-mode restart every 5 fits
+    ``raw_samples``; 3 polished starts and a fresh fit every 5 asks
     keep a suggestion as fast as Optuna's GPSampler (see
     docs/benchmarks-model-based.md).
     Trials run at the task's full fidelity.
@@ -67,8 +67,8 @@ class GPBO(Method):
         local_scale: standard deviation of those perturbations on the unit cube.
         n_polish: best candidates polished with L-BFGS-B.
         restart_every: every this many fits, the hyperparameters are also
-            fitted from the priors' mode (otherwise only from the last fit),
-            and the better fit is kept.
+            fitted from :func:`~hpobench._math.gp.default_start` (otherwise
+            only from the last fit), and the better fit is kept.
     """
 
     def __init__(self, space, fidelity, rng, n_initial: int = 10, n_candidates: int = 1024, n_local: int = 64,
@@ -119,7 +119,7 @@ class GPBO(Method):
         y = (y - y.mean()) / (y.std() if y.std() > 0 else 1.0)
         starts = [] if self._hyper is None else [self._hyper]
         if not starts or len(y) % self.restart_every == 0:
-            starts.append(prior_mode(x.shape[1]))
+            starts.append(default_start(x.shape[1]))
         self._hyper = fit_hyper(x, y, starts)
         gp = GaussianProcess.condition(x, y, self._hyper)
         best = float(y.min())
