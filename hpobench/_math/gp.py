@@ -9,11 +9,16 @@ The model (Rasmussen & Williams, "Gaussian Processes for Machine Learning",
 Outputs are expected standardised (mean 0, variance 1). The hyperparameters
 ``theta = (log l_1..l_d, log s, log noise)`` maximise the log marginal
 likelihood plus log priors (a MAP fit) with L-BFGS-B and analytic gradients.
-The priors follow Hvarfner, Hellsten & Nardi, "Vanilla Bayesian Optimization
-Performs Great in High Dimensions" (ICML 2024), as adopted by BoTorch:
-``log l ~ N(sqrt(2) + log(d) / 2, 3)`` (a dimension-scaled log-normal), and
-``log noise ~ N(-4, 1)``; ``log s ~ N(0, 1)`` keeps the signal variance near
-the standardised data's. Hard bounds keep every fit well conditioned.
+The length-scale prior follows Hvarfner, Hellsten & Nardi, "Vanilla Bayesian
+Optimization Performs Great in High Dimensions" (ICML 2024), as adopted by
+BoTorch: ``log l ~ N(sqrt(2) + log(d) / 2, 3)``, a dimension-scaled
+log-normal; ``log s ~ N(0, 1)`` keeps the signal variance near the
+standardised data's. The noise variance has a Gamma(1.1, 30) prior (Optuna's
+GPSampler's), weak near zero, so a noiseless function is fitted with tiny
+noise; BoTorch's log-normal noise prior, N(-4, 1) in log noise, held the
+noise near 1e-2 and blurred the last digits of Branin's optimum (median
+regret after 50 evaluations 1e-4 instead of 1e-6). Hard bounds keep every
+fit well conditioned.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from scipy.optimize import minimize
 SQRT5 = math.sqrt(5.0)
 MIN_NOISE = 1e-9  # noise floor; lower floors let the model resolve the last digits of smooth noiseless functions
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4, 1e-2)
+NOISE_PRIOR = (1.1, 30.0)  # Gamma(shape, rate) on the noise variance
 
 
 def matern52(r2: np.ndarray, scale: float) -> np.ndarray:
@@ -139,11 +145,14 @@ def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple
     grad[:dim] = 0.5 * inv_l2 * np.tensordot(d2, w * dk_dl, axes=([1, 2], [0, 1]))
     grad[dim] = 0.5 * np.sum(w * kf)
     grad[dim + 1] = 0.5 * noise * np.trace(w)
-    # Log-normal priors: log l ~ N(sqrt 2 + log(d)/2, 3), log s ~ N(0, 1), log noise ~ N(-4, 1).
-    mu = np.concatenate([np.full(dim, lengthscale_prior_loc(dim)), [0.0, -4.0]])
-    var = np.concatenate([np.full(dim, 3.0), [1.0, 1.0]])
-    nll += 0.5 * np.sum((theta - mu) ** 2 / var)
-    grad += (theta - mu) / var
+    # Log-normal priors on the length scales, log l ~ N(sqrt 2 + log(d)/2, 3), and the signal, log s ~ N(0, 1).
+    mu = np.concatenate([np.full(dim, lengthscale_prior_loc(dim)), [0.0]])
+    var = np.concatenate([np.full(dim, 3.0), [1.0]])
+    nll += 0.5 * np.sum((theta[:-1] - mu) ** 2 / var)
+    grad[:-1] += (theta[:-1] - mu) / var
+    # Gamma(a, b) prior on the noise variance; in log noise its log density is a log(noise) - b noise.
+    nll -= NOISE_PRIOR[0] * theta[-1] - NOISE_PRIOR[1] * noise
+    grad[-1] -= NOISE_PRIOR[0] - NOISE_PRIOR[1] * noise
     return float(nll), grad
 
 
