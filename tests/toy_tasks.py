@@ -3,6 +3,7 @@ task, and one with hand-picked costs for checking the simulated clock."""
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -74,3 +75,24 @@ class NeedsCheckpoint(RandomSearch):
     """A method that claims to need checkpoints, to test the runner's refusal."""
 
     requires = frozenset({"checkpoint"})
+
+
+class BlackBoxMixedTask(Task):
+    """Float, log-Float, Int, log-Int and Categorical parameters; fails when ``fail`` is chosen."""
+
+    space = Space({
+        "lr": Float(1e-5, 1e-1, log=True),
+        "momentum": Float(0.0, 1.0),
+        "layers": Int(1, 6),
+        "width": Int(8, 1024, log=True),
+        "act": Categorical(("relu", "tanh", "gelu", "fail")),
+    })
+    optimum = 0.0
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        c = trial.config
+        if c["act"] == "fail":
+            return Result(math.nan, 1.0)
+        loss = ((math.log10(c["lr"]) + 3) ** 2 + (c["momentum"] - 0.9) ** 2 + (c["layers"] - 3) ** 2 / 4
+                + (math.log2(c["width"]) - 7) ** 2 / 10 + (c["act"] != "gelu"))
+        return Result(loss, 1.0 + (c["layers"] % 3))  # uneven costs, so asynchronous workers interleave

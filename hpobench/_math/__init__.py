@@ -1,1 +1,1 @@
-"""Shared numerics: kernel density estimators, GP and Parzen maths."""
+"""Shared numerics for model-based methods: Parzen estimators, kernel density estimators, Gaussian processes."""

@@ -1,0 +1,172 @@
+"""Bayesian optimisation with a Gaussian process and log expected improvement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+from hpobench._math.acquisition import log_ei, log_ei_grad
+from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, default_start, fit_hyper
+from hpobench._math.threads import single_blas_thread
+from hpobench.errors import UserError
+from hpobench.methods.base import Method
+from hpobench.space import Float
+from hpobench.trial import Result, Trial
+
+
+class GPBO(Method):
+    """GP-based Bayesian optimisation (Snoek, Larochelle & Adams, "Practical
+    Bayesian Optimization of Machine Learning Algorithms", NeurIPS 2012) with
+    log expected improvement (Ament et al., "Unexpected Improvements to
+    Expected Improvement for Bayesian Optimization", NeurIPS 2023).
+
+    Everything happens on the space's unit cube. The first ``n_initial``
+    trials are a scrambled Sobol design (scipy.stats.qmc, seeded from
+    ``rng``). Afterwards each ask:
+
+    1. standardises the finished losses (failed trials count as the worst
+       loss seen, so the model steers away from them);
+    2. fits a GP with a Matérn-5/2 ARD kernel and a noise term by maximising
+       the marginal likelihood plus log priors (:mod:`hpobench._math.gp`),
+       running L-BFGS-B from the previous fit and, every ``restart_every``
+       fits, also from length scale 1 in every dimension;
+    3. scores ``n_candidates`` Sobol points plus Gaussian perturbations of the
+       best trials with log EI, and polishes the ``n_polish`` best with
+       L-BFGS-B on the Float coordinates (analytic gradients);
+    4. asks for the best point after snapping it to the space's grid of
+       valid values (``decode`` then ``encode``: integers round, a
+       categorical takes its choice's cell centre), so it never proposes a
+       point outside the space. Candidates are snapped before scoring, so the
+       acquisition is judged where the trial will really run (Garrido-
+       Merchán & Hernández-Lobato, Neurocomputing 2020).
+
+    Pending trials (``workers > 1``) are handled by the *kriging believer*
+    (Ginsbourger et al., 2010): the GP is conditioned on them, without
+    noise, with its own posterior mean as their result, and the incumbent
+    includes these believed results; improvement at a pending point is then
+    zero and small nearby, so pending points are not proposed again. A candidate identical to a
+    finished or pending trial is never asked; if all are, a random point is.
+
+    Defaults: ``n_initial=10`` (Optuna's GPSampler and scikit-optimize use
+    10 initial points); 1024 Sobol candidates are BoTorch's usual
+    ``raw_samples``; 3 polished starts and a fresh fit every 5 asks
+    keep a suggestion as fast as Optuna's GPSampler (see
+    docs/benchmarks-model-based.md).
+    Trials run at the task's full fidelity.
+
+    Args:
+        space: the search space.
+        fidelity: the task's fidelity axis (ignored: full fidelity only).
+        rng: the method's random generator; every draw comes from it.
+        n_initial: trials of the Sobol initial design.
+        n_candidates: Sobol candidates scored per ask.
+        n_local: perturbations of each of the 5 best trials scored per ask.
+        local_scale: standard deviation of those perturbations on the unit cube.
+        n_polish: best candidates polished with L-BFGS-B.
+        restart_every: every this many fits, the hyperparameters are also
+            fitted from :func:`~hpobench._math.gp.default_start` (otherwise
+            only from the last fit), and the better fit is kept.
+    """
+
+    def __init__(self, space, fidelity, rng, n_initial: int = 10, n_candidates: int = 1024, n_local: int = 64,
+                 local_scale: float = 0.05, n_polish: int = 3, restart_every: int = 5):
+        super().__init__(space, fidelity, rng)
+        self.n_initial = n_initial
+        self.n_candidates = n_candidates
+        self.n_local = n_local
+        self.local_scale = local_scale
+        self.n_polish = n_polish
+        self.restart_every = restart_every
+        if n_initial < 1 or n_candidates < 1 or n_candidates & (n_candidates - 1) or restart_every < 1:
+            raise UserError("method.n_initial and method.restart_every must be >= 1 and method.n_candidates a "
+                            f"power of two (Sobol points), got {n_initial}, {restart_every} and {n_candidates}; "
+                            "fix the method.* setting.")
+        self._x: list[np.ndarray] = []
+        self._y: list[float] = []
+        self._pending: dict[int, np.ndarray] = {}
+        self._design: np.ndarray | None = None
+        self._hyper: Hyper | None = None
+
+    def ask(self) -> Trial:
+        if self._asked < self.n_initial:
+            unit = self._initial_design()[self._asked]
+        else:
+            with single_blas_thread():
+                unit = self._suggest()
+        trial = self.new_trial(self.space.decode(unit[None, :])[0])
+        self._pending[trial.id] = self.space.encode([trial.config])[0]
+        return trial
+
+    def tell(self, trial: Trial, result: Result) -> None:
+        self._x.append(self._pending.pop(trial.id))
+        self._y.append(math.nan if result.failed else float(result.loss))
+
+    def _initial_design(self) -> np.ndarray:
+        if self._design is None:
+            sobol = qmc.Sobol(len(self.space), scramble=True, seed=self.rng.integers(2**32))
+            self._design = sobol.random_base2(max(0, math.ceil(math.log2(max(self.n_initial, 1)))))
+        return self._design
+
+    def _suggest(self) -> np.ndarray:
+        x, y = np.asarray(self._x), np.asarray(self._y)
+        ok = np.isfinite(y)
+        if not ok.any():  # nothing but failures (or nothing told yet): keep exploring
+            return self.rng.random(len(self.space))
+        y = np.where(ok, y, y[ok].max())  # a failure is as bad as the worst success
+        y = (y - y.mean()) / (y.std() if y.std() > 0 else 1.0)
+        starts = [] if self._hyper is None else [self._hyper]
+        if not starts or len(y) % self.restart_every == 0:
+            starts.append(default_start(x.shape[1]))
+        self._hyper = fit_hyper(x, y, starts)
+        gp = GaussianProcess.condition(x, y, self._hyper)
+        best = float(y.min())
+        seen = x
+        if self._pending:  # kriging believer: pretend pending trials returned the posterior mean
+            xp = np.asarray(list(self._pending.values()))
+            believed = gp.predict(xp)[0]
+            noise = np.concatenate([np.full(len(y), self._hyper.noise), np.full(len(xp), MIN_NOISE)])
+            gp = GaussianProcess.condition(np.vstack([x, xp]), np.concatenate([y, believed]), self._hyper, noise)
+            best = min(best, float(believed.min()))  # a believed value counts as found
+            seen = np.vstack([x, xp])
+        return self._maximise(gp, best, x[np.argsort(y)[:5]], seen)
+
+    def _maximise(self, gp: GaussianProcess, best: float, tops: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        d = len(self.space)
+        sobol = qmc.Sobol(d, scramble=True, seed=self.rng.integers(2**32))
+        local = tops[:, None, :] + self.local_scale * self.rng.standard_normal((len(tops), self.n_local, d))
+        cands = self._snap(np.vstack([sobol.random_base2(int(math.log2(self.n_candidates))),
+                                      np.clip(local.reshape(-1, d), 0.0, 1.0)]))
+        scores = log_ei(*gp.predict(cands), best)
+        order = np.argsort(-scores, kind="stable")
+        free = np.array([isinstance(p, Float) for p in self.space.params.values()])
+        polished = [self._polish(gp, best, cands[i], free) for i in order[: self.n_polish]] if free.any() else []
+        pool = polished + [(scores[i], cands[i]) for i in order]
+        for _, point in sorted(pool, key=lambda t: -t[0]):
+            if not np.any(np.all(np.abs(seen - point) < 1e-12, axis=1)):
+                return point
+        return self.rng.random(d)  # every candidate was already tried
+
+    def _polish(self, gp: GaussianProcess, best: float, start: np.ndarray,
+                free: np.ndarray) -> tuple[float, np.ndarray]:
+        """L-BFGS-B on the Float coordinates, the others held at their snapped values."""
+        point = start.copy()
+
+        def negative(z: np.ndarray) -> tuple[float, np.ndarray]:
+            point[free] = z
+            value, grad = log_ei_grad(*gp.predict_grad(point), best)
+            return -value, -grad[free]
+
+        res = minimize(negative, start[free], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * int(free.sum()),
+                       options={"maxiter": 50})
+        point[free] = np.clip(res.x, 0.0, 1.0)
+        point = self._snap(point[None, :])[0]
+        return float(log_ei(*gp.predict(point[None, :]), best)[0]), point
+
+    def _snap(self, unit: np.ndarray) -> np.ndarray:
+        """Move points to where their decoded configs lie (integers and choices snap; floats stay)."""
+        if all(isinstance(p, Float) for p in self.space.params.values()):
+            return unit
+        return self.space.encode(self.space.decode(unit))

@@ -1,0 +1,88 @@
+"""GP-BO: determinism, valid asks, pending trials, and finding Branin's optimum."""
+
+import numpy as np
+import pytest
+from toy_tasks import BlackBoxMixedTask as MixedTask
+
+from hpobench.budget import Budget
+from hpobench.errors import UserError
+from hpobench.methods.gp import GPBO
+from hpobench.methods.random_search import RandomSearch
+from hpobench.runner import method_rng, run
+from hpobench.space import Categorical, Int, Space
+from hpobench.tasks.synthetic import Branin
+from hpobench.trial import Result
+
+
+def _configs(outcome):
+    return [(r["trial_id"], r["config"]) for r in sorted(outcome.records, key=lambda r: r["trial_id"])]
+
+
+def test_same_seed_gives_the_same_trials_and_another_seed_others():
+    a = run(GPBO, Branin(), seed=5, budget=Budget(evals=16))
+    b = run(GPBO, Branin(), seed=5, budget=Budget(evals=16))
+    c = run(GPBO, Branin(), seed=6, budget=Budget(evals=16))
+    assert _configs(a) == _configs(b)
+    assert _configs(a) != _configs(c)
+
+
+def test_initial_design_is_a_scrambled_sobol_sample_spread_over_the_cube():
+    method = GPBO(Branin().space, None, method_rng(0), n_initial=8)
+    points = method.space.encode([method.ask().config for _ in range(8)])
+    # A (0, m, 2)-net in base 2: each half of each axis holds exactly half of the points.
+    assert np.all((points < 0.5).sum(axis=0) == 4)
+
+
+def test_asks_stay_in_a_mixed_space_and_failures_do_not_crash_the_model():
+    task = MixedTask()
+    outcome = run(GPBO, task, seed=0, budget=Budget(evals=25))
+    assert len(outcome.records) == 25
+    assert all(task.space.check(r["config"]) is None for r in outcome.records)
+    assert any(r["status"] == "failed" for r in outcome.records)
+
+
+def test_gp_finds_branins_optimum_far_better_than_random_search():
+    task = Branin()
+    gp, rnd = [], []
+    for seed in range(3):
+        gp.append(run(GPBO, task, seed=seed, budget=Budget(evals=40)).best["loss"] - task.optimum)
+        rnd.append(run(RandomSearch, task, seed=seed, budget=Budget(evals=40)).best["loss"] - task.optimum)
+    assert np.median(gp) < 0.01 and np.median(gp) < np.median(rnd) / 10
+
+
+def test_pending_trials_are_not_proposed_again():
+    task = Branin()
+    method = GPBO(task.space, None, method_rng(0), n_initial=6)
+    for _ in range(6):
+        trial = method.ask()
+        method.tell(trial, Result(Branin.function([trial.config["x1"], trial.config["x2"]]), 1.0))
+    pending = [method.ask() for _ in range(6)]  # kriging believer: each ask sees the earlier ones
+    points = method.space.encode([t.config for t in pending])
+    gaps = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)[np.triu_indices(6, 1)]
+    assert gaps.min() > 1e-3
+
+
+def test_four_workers_run_to_the_budget_without_repeating_a_config():
+    task = Branin()
+    outcome = run(GPBO, task, seed=2, budget=Budget(evals=24), workers=4)
+    assert len(outcome.records) == 24
+    assert len({(r["config"]["x1"], r["config"]["x2"]) for r in outcome.records}) == 24
+
+
+def test_a_small_discrete_space_is_exhausted_without_repeats_then_goes_on():
+    space = Space({"a": Int(0, 2), "b": Categorical(("x", "y"))})  # 6 configurations
+    method = GPBO(space, None, method_rng(0), n_initial=2)
+    seen = []
+    for _ in range(6):
+        trial = method.ask()
+        seen.append((trial.config["a"], trial.config["b"]))
+        method.tell(trial, Result(float(trial.config["a"]) + (trial.config["b"] == "y"), 1.0))
+    assert len(set(seen)) == 6
+    extra = method.ask()  # all tried: a valid random point, not a crash
+    assert space.check(extra.config) is None
+
+
+def test_bad_settings_stop_early_with_a_user_error():
+    for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}):
+        with pytest.raises(UserError, match="method"):
+            GPBO(Branin().space, None, method_rng(0), **bad)

@@ -1,0 +1,125 @@
+"""GP regression and log expected improvement."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+from scipy.stats import norm
+
+from hpobench._math.acquisition import log_ei, log_ei_grad, log_h
+from hpobench._math.gp import GaussianProcess, Hyper, default_start, fit_hyper, matern52, neg_log_posterior
+
+
+def _data(n=12, d=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, d))
+    y = np.sin(6 * x[:, 0]) + x[:, 1] ** 2
+    return x, (y - y.mean()) / y.std()
+
+
+def test_matern52_is_one_at_zero_distance_and_decays():
+    r2 = np.array([0.0, 0.1, 1.0, 10.0])
+    k = matern52(r2, 2.0)
+    assert k[0] == pytest.approx(2.0)
+    assert np.all(np.diff(k) < 0)
+
+
+def test_posterior_interpolates_noiseless_data():
+    x, y = _data()
+    gp = GaussianProcess.condition(x, y, Hyper(np.array([0.3, 0.5]), 1.0, 1e-8))
+    mean, std = gp.predict(x)
+    assert mean == pytest.approx(y, abs=1e-4)
+    assert np.all(std < 1e-3)
+    far_mean, far_std = gp.predict(np.array([[5.0, 5.0]]))
+    assert far_std[0] == pytest.approx(1.0, abs=1e-6) and abs(far_mean[0]) < 1e-6  # reverts to the prior
+
+
+def test_marginal_likelihood_gradient_matches_finite_differences():
+    x, y = _data(15, 3)
+    d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
+    theta = np.log([0.4, 0.7, 1.3, 0.8, 1e-3])
+    err = check_grad(lambda t: neg_log_posterior(t, d2, y)[0], lambda t: neg_log_posterior(t, d2, y)[1], theta)
+    assert err < 1e-4 * max(1.0, np.abs(neg_log_posterior(theta, d2, y)[1]).max())
+
+
+def test_fit_finds_a_better_posterior_than_its_start_and_ignores_an_irrelevant_input():
+    rng = np.random.default_rng(1)
+    x = rng.random((40, 2))
+    y = np.sin(8 * x[:, 0])  # the second input does not matter
+    y = (y - y.mean()) / y.std()
+    d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
+    start = default_start(2)
+    hyper = fit_hyper(x, y, [start])
+    assert neg_log_posterior(hyper.to_theta(), d2, y)[0] < neg_log_posterior(start.to_theta(), d2, y)[0]
+    assert hyper.lengthscales[1] > 3 * hyper.lengthscales[0]
+
+
+def test_predict_grad_matches_predict_and_finite_differences():
+    x, y = _data()
+    gp = GaussianProcess.condition(x, y, Hyper(np.array([0.3, 0.5]), 1.2, 1e-4))
+    p = np.array([0.37, 0.61])
+    mean, std, dmean, dstd = gp.predict_grad(p)
+    m2, s2 = gp.predict(p[None, :])
+    assert (mean, std) == pytest.approx((m2[0], s2[0]))
+    eps = 1e-6
+    for j in range(2):
+        step = np.eye(2)[j] * eps
+        mp, sp = gp.predict((p + step)[None, :])
+        mm, sm = gp.predict((p - step)[None, :])
+        assert dmean[j] == pytest.approx((mp[0] - mm[0]) / (2 * eps), rel=1e-4, abs=1e-6)
+        assert dstd[j] == pytest.approx((sp[0] - sm[0]) / (2 * eps), rel=1e-4, abs=1e-6)
+
+
+def test_many_near_duplicate_points_stay_stable_without_warnings():
+    rng = np.random.default_rng(2)
+    x = np.repeat(rng.random((25, 3)), 4, axis=0) + 1e-12 * rng.random((100, 3))
+    y = rng.standard_normal(100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hyper = fit_hyper(x, y, [default_start(3)], max_iter=20)
+        mean, std = GaussianProcess.condition(x, y, hyper).predict(rng.random((10, 3)))
+    assert np.all(np.isfinite(mean)) and np.all(std > 0)
+
+
+def test_log_ei_matches_the_log_of_direct_ei_where_that_is_stable():
+    mean = np.array([0.0, 0.5, -0.3, 2.0, 4.0])
+    std = np.array([1.0, 0.2, 0.7, 1.5, 0.9])
+    best = 0.1
+    z = (best - mean) / std
+    direct = std * (norm.pdf(z) + z * norm.cdf(z))
+    assert np.exp(log_ei(mean, std, best)) == pytest.approx(direct, rel=1e-9)
+
+
+def test_log_h_is_finite_and_accurate_where_ei_underflows():
+    z = np.array([-5.0, -20.0, -40.0, -100.0, -1e5, -1e10])
+    values = log_h(z)
+    assert np.all(np.isfinite(values)) and np.all(np.diff(values) < 0)
+    with np.errstate(under="ignore"):
+        assert norm.pdf(-40.0) - 40.0 * norm.cdf(-40.0) <= 1e-300  # direct EI is useless here
+    # Mills-ratio asymptote: h(z) ~ phi(z) / z^2 for z -> -inf.
+    asym = -0.5 * z[2:] ** 2 - 0.5 * math.log(2 * math.pi) - 2 * np.log(-z[2:])
+    assert values[2:] == pytest.approx(asym, rel=1e-3)
+    assert log_h(np.array([-5.0]))[0] == pytest.approx(math.log(norm.pdf(-5) - 5 * norm.cdf(-5)), rel=1e-8)
+
+
+def test_log_h_is_continuous_across_its_branches():
+    for edge in (-1.0, -1.0 / math.sqrt(np.finfo(float).eps)):
+        left, right = log_h(np.array([edge * (1 + 1e-9), edge * (1 - 1e-9)]))
+        assert left == pytest.approx(right, rel=1e-6)
+
+
+def test_log_ei_grad_matches_finite_differences_of_the_posterior():
+    x, y = _data()
+    gp = GaussianProcess.condition(x, y, Hyper(np.array([0.3, 0.5]), 1.0, 1e-4))
+    best = float(y.min())
+    p = np.array([0.2, 0.8])
+    value, grad = log_ei_grad(*gp.predict_grad(p), best)
+    assert value == pytest.approx(log_ei(*gp.predict(p[None, :]), best)[0])
+    eps = 1e-6
+    for j in range(2):
+        step = np.eye(2)[j] * eps
+        hi = log_ei(*gp.predict((p + step)[None, :]), best)[0]
+        lo = log_ei(*gp.predict((p - step)[None, :]), best)[0]
+        assert grad[j] == pytest.approx((hi - lo) / (2 * eps), rel=1e-4, abs=1e-6)
