@@ -86,6 +86,31 @@ def test_asynchronous_workers_run_the_whole_population():
             assert by_id[r["parent"]]["sim_end"] <= r["sim_start"]  # a checkpoint exists before it is used
 
 
+class Uneven(Line):
+    """As Line, but a step costs 1 + 5x: members finish their steps at different times."""
+
+    def evaluate(self, trial, seed):
+        return Result(trial.config["x"], 1.0 + 5 * trial.config["x"])
+
+
+def test_synchronous_generations_rank_members_at_equal_fidelity():
+    def steps(synchronous):
+        method = partial(PBT, population_size=6, ready=20, synchronous=synchronous)
+        return run(method, Uneven(), seed=0, budget=Budget(evals=10_000), workers=3).records
+
+    records = steps(synchronous=True)
+    by_id = {r["trial_id"]: r for r in records}
+    assert len(records) == 6 * 5  # every member trains every generation: no copy skips one
+    for r in records:
+        base = 0 if r["parent"] is None else by_id[r["parent"]]["fidelity"]
+        assert r["fidelity"] == base + 20
+        previous = [q["sim_end"] for q in records if q["fidelity"] == r["fidelity"] - 20]
+        assert all(end <= r["sim_start"] for end in previous)  # a generation starts when the last has finished
+    # asynchronously, a member ready early is ranked against stale results: copies of members further
+    # ahead skip the generations between, so fewer steps are trained
+    assert len(steps(synchronous=False)) < len(records)
+
+
 def test_initial_members_and_gaussian_perturbation_stay_in_the_space():
     start = [{"x": 0.0}, {"x": 1.0}]
     out, _ = pbt_run(population_size=3, ready=10, initial=start, perturbation="gaussian", noise_std=0.3)

@@ -24,7 +24,7 @@ class _Member:
 
 class PBT(Method):
     """Population-based training (Jaderberg et al., "Population Based Training
-    of Neural Networks", arXiv:1711.09846, 2017), asynchronous.
+    of Neural Networks", arXiv:1711.09846, 2017).
 
     A population of ``population_size`` members starts from random
     configurations. Each member trains in steps of ``ready`` fidelity units;
@@ -52,6 +52,12 @@ class PBT(Method):
     are drawn at random. Members are asked in the order they become ready; the method waits (asks
     None) while all members train, and is done when all reach the maximum
     fidelity. Failed steps rank last.
+
+    Asynchronous by default: a ready member is ranked against the others'
+    latest results, which may be a step behind its own. ``synchronous=True``
+    steps the population in generations instead (every member reports before
+    any continues, as Ray Tune's ``synch=True`` and the paper's two-worker toy
+    example), so members are always ranked at equal fidelity.
     """
 
     requires = frozenset({"fidelity", "checkpoint"})
@@ -59,7 +65,8 @@ class PBT(Method):
     def __init__(self, space, fidelity, rng, population_size: int = 8, ready: float | None = None,
                  quantile: float = 0.2, resample_probability: float = 0.25,
                  perturb_factors: tuple[float, float] = (0.8, 1.2), exploit: bool = True, explore: bool = True,
-                 initial: list[Config] | None = None, perturbation: str = "multiply", noise_std: float = 0.1):
+                 initial: list[Config] | None = None, perturbation: str = "multiply", noise_std: float = 0.1,
+                 synchronous: bool = False):
         super().__init__(space, fidelity, rng)
         self.population_size = population_size
         self.ready = ready
@@ -70,6 +77,7 @@ class PBT(Method):
         self.explore = explore
         self.perturbation = perturbation
         self.noise_std = noise_std
+        self.synchronous = synchronous
         if perturbation not in ("multiply", "gaussian"):
             raise UserError(f"method.perturbation must be multiply or gaussian, got {perturbation!r}.")
         self.initial = [dict(c) for c in initial or []]
@@ -83,6 +91,8 @@ class PBT(Method):
         self._members: list[_Member] = []
         self._waiting: deque[int] = deque()  # members ready for their next step, in order
         self._member_of: dict[int, int] = {}  # trial id -> member
+        self._generation: deque[int] = deque()  # synchronous: members of this generation still to be asked
+        self._ranked: list[_Member] = []  # synchronous: the members as they were when this generation began
 
     def _step(self) -> float:
         step = self.ready if self.ready is not None else max(self.fidelity.min, self.fidelity.max / 10)
@@ -93,9 +103,10 @@ class PBT(Method):
             configs = self.initial + self.space.sample(self.rng, self.population_size - len(self.initial))
             self._members = [_Member(c) for c in configs]
             self._waiting.extend(range(self.population_size))
-        if not self._waiting:
+        queue = self._next_generation() if self.synchronous else self._waiting
+        if not queue:
             return None
-        index = self._waiting.popleft()
+        index = queue.popleft()
         member = self._members[index]
         config, parent, base = member.config, member.trial_id, member.fidelity
         donor = self._donor_for(index) if self.exploit and parent is not None else None
@@ -115,15 +126,23 @@ class PBT(Method):
         if trial.fidelity < self.fidelity.max:
             self._waiting.append(index)
 
+    def _next_generation(self) -> deque[int]:
+        """Synchronous mode: a new generation starts once every member has reported the last one."""
+        if not self._generation and not self._member_of:
+            self._generation, self._waiting = self._waiting, deque()
+            self._ranked = list(self._members)
+        return self._generation
+
     def _donor_for(self, index: int) -> _Member | None:
         """A top member to copy when ``index`` ranks in the bottom quantile, else None."""
-        ranked = sorted((m.loss, i) for i, m in enumerate(self._members) if m.trial_id is not None)
+        members = self._ranked if self.synchronous else self._members
+        ranked = sorted((m.loss, i) for i, m in enumerate(members) if m.trial_id is not None)
         cut = math.ceil(self.quantile * len(ranked))
         bottom = {i for _, i in ranked[len(ranked) - cut:]}
-        top = [i for _, i in ranked[:cut] if i != index and self._members[i].fidelity < self.fidelity.max]
+        top = [i for _, i in ranked[:cut] if i != index and members[i].fidelity < self.fidelity.max]
         if index not in bottom or not top or cut == 0:
             return None
-        return self._members[top[self.rng.integers(len(top))]]
+        return members[top[self.rng.integers(len(top))]]
 
     def _perturb(self, config: Config) -> Config:
         new = dict(config)
