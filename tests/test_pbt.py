@@ -8,6 +8,8 @@ import pytest
 from hpobench import Budget, Fidelity, Float, Result, Space, Task, UserError, run
 from hpobench.analysis.lineage import plot_schedules, surviving_lineages
 from hpobench.methods.pbt import PBT
+from hpobench.storage import RunFolder
+from hpobench.tasks.pbt_toy import PBTToy
 
 
 class Line(Task):
@@ -109,6 +111,35 @@ def test_synchronous_generations_rank_members_at_equal_fidelity():
     # asynchronously, a member ready early is ranked against stale results: copies of members further
     # ahead skip the generations between, so fewer steps are trained
     assert len(steps(synchronous=False)) < len(records)
+
+
+class Interrupted(Exception):
+    pass
+
+
+class DiesAtAsk(PBT):
+    """PBT whose process 'is killed' at its 9th ask, with trials still running on the other workers."""
+
+    def ask(self):
+        self.asks = getattr(self, "asks", 0) + 1
+        if self.asks == 9:
+            raise Interrupted
+        return super().ask()
+
+
+@pytest.mark.parametrize("synchronous", [False, True])
+def test_an_interrupted_run_resumes_to_the_uninterrupted_trials(tmp_path, synchronous):
+    settings = dict(population_size=4, synchronous=synchronous)
+
+    def trials(make_method, folder=None):
+        out = run(partial(make_method, **settings), PBTToy(), seed=3, budget=Budget(fidelity=8), workers=3,
+                  folder=folder)
+        return [{k: v for k, v in r.items() if k not in ("wall_time", "optimizer_time")} for r in out.records]
+
+    with pytest.raises(Interrupted):
+        trials(DiesAtAsk, RunFolder(tmp_path / "run"))
+    assert 0 < len((tmp_path / "run" / "trials.jsonl").read_text().splitlines()) < 40
+    assert trials(PBT, RunFolder(tmp_path / "run")) == trials(PBT)
 
 
 def test_initial_members_and_gaussian_perturbation_stay_in_the_space():
