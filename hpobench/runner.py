@@ -172,6 +172,7 @@ class _Loop:
         self.seeds = TrialSeeds(seed)
         self.workers, self.folder, self.recorded = workers, folder, recorded
         self.replay = {r["trial_id"]: r for r in recorded}
+        self.recorded_end = max((r["sim_end"] for r in recorded), default=-math.inf)
         self.records: list[dict[str, Any]] = []
         self.finished: dict[int, float | None] = {}  # finished trial id -> fidelity it reached
         self.used_ids: set[int] = set()
@@ -198,11 +199,12 @@ class _Loop:
                 if trial is None:
                     break
                 start = self._start(trial, ask_time, heapq.heappop(idle))
-                heapq.heappush(events, (self.clock + start[2]["cost"], self.started, *start))
+                replayed = trial.id in self.replay
+                heapq.heappush(events, (start[2]["sim_end"], not replayed, self.started, *start))
                 self.started += 1
             if not events:
                 return "method finished"
-            end, _, trial, result, record = heapq.heappop(events)
+            end, _, _, trial, result, record = heapq.heappop(events)
             self.clock = end
             heapq.heappush(idle, record["worker"])
             tic = time.perf_counter()
@@ -223,12 +225,17 @@ class _Loop:
                 raise UserError(_differs(self.folder, trial.id))
         else:
             result, wall, error = self._evaluate(trial)
+        end = self.clock + result.cost
+        if old is None and len(self.records) < len(self.recorded):
+            # Evaluated again after an interruption while the replay is still running: in the interrupted run it
+            # finished after every recorded trial, but a measured cost can come out shorter this time.
+            end = max(end, self.recorded_end)
         continued = trial.parent is not None and self.can_continue
         record = {
             "trial_id": trial.id, "config": trial.config, "fidelity": fidelity, "parent": trial.parent,
             "continued": continued, "status": "failed" if error else "ok", "loss": clean_float(result.loss),
             "test_loss": clean_float(result.test_loss), "cost": result.cost, "error": error,
-            "budget_used": None, "sim_start": self.clock, "sim_end": self.clock + result.cost,
+            "budget_used": None, "sim_start": self.clock, "sim_end": end,
             "worker": worker, "wall_time": wall, "optimizer_time": ask_time, "info": result.info,
         }
         return trial, result, record

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from toy_tasks import CostTask, FlakyTask, MixedTask
 
-from hpobench import Budget, Method, UserError, run
+from hpobench import Budget, Method, Result, UserError, run
 from hpobench.methods.grid_search import GridSearch
 from hpobench.methods.random_search import RandomSearch
 from hpobench.storage import RunFolder
@@ -181,6 +181,35 @@ def test_resume_replays_recorded_trials_and_continues(tmp_path):
     assert resumed.replayed == 23
     assert strip_times(folder.read_trials()) == strip_times(whole.records) == strip_times(resumed.records)
     assert folder.read_info()["resumed"]
+
+
+class MeasuredTask(CostTask):
+    """Costs that come out differently every time a trial is evaluated, as measured training times do."""
+
+    cost_is_measured = True
+
+    def __init__(self, offset: int):
+        self.calls = offset
+
+    def evaluate(self, trial, seed):
+        self.calls += 1
+        return Result(-float(trial.config["c"]), 1.0 + self.calls % 7 * 0.3)
+
+
+@pytest.mark.parametrize(("kept", "offset"), [(4, 1), (4, 5), (9, 6)])  # each failed before the fix
+def test_a_run_with_measured_costs_resumes_although_its_running_trials_now_take_other_times(tmp_path, kept, offset):
+    budget = Budget(evals=20)
+    folder = RunFolder(tmp_path / "run")
+    run(RandomSearch, MeasuredTask(offset=0), seed=1, budget=budget, workers=3, folder=folder)
+    lines = folder.trials_path.read_text().splitlines(keepends=True)
+    folder.trials_path.write_text("".join(lines[:kept]))  # killed with three trials running
+    (folder.path / "done").unlink()
+    # The running trials are measured again, shorter or longer than before; some would finish before trials
+    # that were recorded, and the replay must still retrace the record.
+    resumed = run(RandomSearch, MeasuredTask(offset=offset), seed=1, budget=budget, workers=3, folder=folder)
+    assert resumed.replayed == kept
+    assert "".join(lines[:kept]) == "".join(folder.trials_path.read_text().splitlines(keepends=True)[:kept])
+    assert sorted(r["trial_id"] for r in folder.read_trials()) == list(range(20))
 
 
 def test_a_finished_run_is_skipped_and_another_config_is_refused(tmp_path):
