@@ -154,7 +154,10 @@ class MultiFidelityHartmann(Task):
     At z = z_max it is the exact Hartmann function, so the optimum is
     Hartmann's. Cost follows Kandasamy et al. (2017, appendix):
     lambda(z) = 0.05 + 0.95 (z / z_max)^2 simulated seconds, times ``cost``.
-    Defaults (z in [3, 100], bias 0.5, noise 0.1) are mf-prior-bench's.
+    Defaults (z in [3, 100], bias 0.5, noise 0.1) are mf-prior-bench's. The
+    noise is drawn from the trial's evaluation seed; mf-prior-bench seeds it
+    by configuration and fidelity instead, so there an evaluation repeated at
+    the same fidelity returns the same value.
     """
 
     def __init__(self, dim: int = 3, bias: float = 0.5, noise: float = 0.1, min_fidelity: int = 3,
