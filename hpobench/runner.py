@@ -190,7 +190,8 @@ class _Loop:
 
     def run(self, bar: tqdm) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
-        events: list[tuple] = []  # heap of (finish time, start order, ...)
+        events: list[tuple] = []  # heap of (finish time, not a recorded trial, start order, ...): ties go to
+        # recorded trials first (a resumed run retraces its record), then first-in-first-out
         while True:
             while idle and (self.budget.evals is None or self.started < self.budget.evals):
                 tic = time.perf_counter()
@@ -199,8 +200,7 @@ class _Loop:
                 if trial is None:
                     break
                 start = self._start(trial, ask_time, heapq.heappop(idle))
-                replayed = trial.id in self.replay
-                heapq.heappush(events, (start[2]["sim_end"], not replayed, self.started, *start))
+                heapq.heappush(events, (start[2]["sim_end"], trial.id not in self.replay, self.started, *start))
                 self.started += 1
             if not events:
                 return "method finished"
