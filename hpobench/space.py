@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,6 +210,17 @@ class Space:
 
     def grid_size(self, resolution: int | Mapping[str, int]) -> int:
         return math.prod(len(p.grid(_resolution_of(n, resolution))) for n, p in self.params.items())
+
+    def translate(self, *, on_float: Callable[[str, Float], Any], on_int: Callable[[str, Int], Any],
+                  on_categorical: Callable[[str, Categorical], Any]) -> dict[str, Any]:
+        """Translate every parameter, in space order, with the function for its kind.
+
+        The one place where code outside this module meets the parameter kinds:
+        an adapter to another library's space passes one function per kind and
+        never tests types itself. Each function gets ``(name, param)``.
+        """
+        visitors = {Float: on_float, Int: on_int, Categorical: on_categorical}
+        return {name: visitors[type(param)](name, param) for name, param in self.params.items()}
 
     def check(self, config: Config) -> str | None:
         """Return why ``config`` is not a point of this space, or None when it is."""

@@ -111,3 +111,11 @@ def test_check_names_what_is_wrong():
     assert "outside" in space.check({**good, "n": True})  # a bool is not an integer
     assert "outside" in space.check({**good, "act": "selu"})
     assert "keys" in space.check({k: v for k, v in good.items() if k != "x"})
+
+
+def test_translate_calls_the_function_of_each_kind_in_space_order():
+    space = Space([("c", Categorical(("x", "y"))), ("a", Float(0.5, 2.0, log=True)), ("b", Int(1, 8))])
+    out = space.translate(on_float=lambda n, p: ("float", n, p.log), on_int=lambda n, p: ("int", n, p.high),
+                          on_categorical=lambda n, p: ("categorical", n, p.choices))
+    assert list(out) == ["c", "a", "b"]
+    assert out == {"c": ("categorical", "c", ("x", "y")), "a": ("float", "a", True), "b": ("int", "b", 8)}
