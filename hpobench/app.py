@@ -12,6 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from hpobench.budget import Budget
+from hpobench.cli import check_not_shadowed
 from hpobench.errors import UserError
 from hpobench.runner import RunOutcome, run
 from hpobench.storage import RunFolder
@@ -50,6 +51,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> tuple[RunOutcome, Any]:
+    check_not_shadowed()  # launchers and verify start `python -m` processes from this working directory
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
     given = OmegaConf.to_container(cfg.budget, resolve=True) if OmegaConf.is_config(cfg.budget) else cfg.budget
     budget = Budget.from_config(given, cfg.task.get("default_budget"))

@@ -38,6 +38,7 @@ from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 METHOD_STREAM, TASK_STREAM = 0, 1
+MAX_WORKERS = 100_000  # simulated workers; more would only fill memory with idle ones before the first finish
 
 
 @dataclass
@@ -121,8 +122,8 @@ def run(
             when the run starts, such as the resolved Hydra config.
         progress: show a progress bar on stderr (after two seconds).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise UserError(f"workers must be a positive integer, got {workers!r}.")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"workers must be a positive integer of at most {MAX_WORKERS:,}, got {workers!r}.")
     method = build_method(make_method, task, seed)
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
                desc=" ".join(str(v) for v in (labels or {}).values()) or None)

@@ -20,10 +20,14 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from hpobench.app import CONF_DIR, label
 from hpobench.callbacks import SWEEP_HISTORY
+from hpobench.cli import end_quietly_on_closed_output, run_command
+from hpobench.errors import UserError
 from hpobench.storage import RunFolder, find_runs
 
 NOT_DONE = ("missing", "interrupted", "failed")
@@ -92,13 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hpobench.status", description=__doc__.splitlines()[0])
     parser.add_argument("study", type=Path, help="a study folder made by a sweep (it holds multirun.yaml)")
     args = parser.parse_args(argv)
-    study = args.study
-    if not (study / "multirun.yaml").exists():
-        print(f"{study} holds no multirun.yaml; give the study folder of a sweep made with -m.", file=sys.stderr)
-        return 2
+    return run_command("hpobench.status", lambda: report(args.study))
+
+
+def report(study: Path) -> int:
+    """Print the state of every run of the sweeps into ``study`` and the command that completes them."""
+    if not (study / "multirun.yaml").is_file():
+        raise UserError(f"{study} holds no multirun.yaml; give the study folder of a sweep made with -m.")
     folders: dict[Path, tuple[list[str], list[str]]] = {}  # run folder -> (job overrides, hydra overrides)
     for path in sweep_files(study):
-        jobs, hydra_overrides = sweep_jobs(path)
+        jobs, hydra_overrides = _read_sweep(path)
         defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)])
         for job in jobs:
             folders.setdefault(run_folder(study, job, defaults), (job, hydra_overrides))
@@ -116,5 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _read_sweep(path: Path) -> tuple[list[list[str]], list[str]]:
+    """``sweep_jobs``, with one sentence for a file that is not a sweep Hydra wrote."""
+    try:
+        return sweep_jobs(path)
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, OmegaConfBaseException, HydraException) as error:
+        raise UserError(f"{path} is not a sweep file written by Hydra ({type(error).__name__}); "
+                        f"restore it or run the sweep again.") from None
+
+
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())

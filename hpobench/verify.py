@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from hpobench.cli import check_not_shadowed, end_quietly_on_closed_output
+from hpobench.errors import UserError
 from hpobench.storage import RunFolder, deterministic_part, find_runs, fingerprint
 
 LOSS_FIELDS = ("trial_id", "config", "fidelity", "parent", "status", "loss", "test_loss")
@@ -102,11 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(check_one(args.folder)))
         return 0
+    try:
+        check_not_shadowed()  # each run is checked in a fresh `python -m` process
+    except UserError as error:
+        parser.error(str(error))
+    if args.sample is not None and args.sample < 1:
+        parser.error(f"--sample must be at least 1 (runs to check), got {args.sample}")
+    if not args.folder.is_dir():
+        parser.error(f"{args.folder} is not a folder; give the folder that holds the study's results")
     runs = find_runs(args.folder)
     finished = [p for p in runs if RunFolder(p).is_finished()]
     if not runs:
-        print(f"No runs below {args.folder}; give the folder that holds the study's results.", file=sys.stderr)
-        return 1
+        parser.error(f"no runs below {args.folder}, so nothing was checked; give the folder that holds the "
+                     f"study's results")
     if args.sample is not None and args.sample < len(finished):
         pick = np.random.default_rng(args.seed).choice(len(finished), size=args.sample, replace=False)
         finished = [finished[i] for i in sorted(pick)]
@@ -119,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.relative_to(args.folder)!s:<{width}}  {'not finished':<13}  not checked")
     counts = {v: sum(x["verdict"] == v for x in verdicts) for v in ("identical", "differs", "could not run")}
     print(", ".join(f"{n} {v}" for v, n in counts.items()))
+    if not verdicts:
+        print(f"Nothing was checked: no run below {args.folder} is finished.", file=sys.stderr)
+        return 1
     return 1 if counts["differs"] or counts["could not run"] else 0
 
 
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())

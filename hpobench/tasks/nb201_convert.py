@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hpobench.cli import end_quietly_on_closed_output
 from hpobench.errors import UserError
 
 SCHEDULE_KEYS = {"less": 12, "full": 200, "12": 12, "200": 200, "01": 1, "90": 90}
@@ -75,7 +76,8 @@ SOURCES = {
 # (module, name) of the only classes the official files hold; numpy moved its core to numpy._core in 2.0
 ALLOWED_GLOBALS = frozenset({
     ("collections", "OrderedDict"),
-    *((core, name) for core in ("numpy.core.multiarray", "numpy._core.multiarray") for name in ("scalar", "_reconstruct")),
+    *((core, name) for core in ("numpy.core.multiarray", "numpy._core.multiarray")
+      for name in ("scalar", "_reconstruct")),
     ("numpy", "dtype"), ("numpy", "ndarray"),
 })
 # what reading a file that is not a benchmark file (random bytes, another pickle) can raise
@@ -281,4 +283,5 @@ def _write_parquet(table: pd.DataFrame, out: Path) -> None:
 
 
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())
