@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.sample is not None and args.sample < 1:
         parser.error(f"--sample must be at least 1 (runs to check), got {args.sample}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder; give the folder that holds the study's results")
     runs = find_runs(args.folder)
