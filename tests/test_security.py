@@ -9,9 +9,12 @@ from __future__ import annotations
 import bz2
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 
 from hpobench.tasks import nb201_convert
 
@@ -69,3 +72,14 @@ def test_nb201_convert_reads_numpy_values_without_trust(tmp_path):
     for name in ("numbers.pth", "numbers.pickle.pbz2"):
         _, results = nb201_convert.load_benchmark(tmp_path / name)
         assert list(results) == []
+
+
+def test_a_study_cannot_leave_results_dir_and_results_dir_cannot_be_empty(hpobench_cli, tmp_path):
+    results = tmp_path / "deep" / "results"
+    for args in (["study=../../escape"], ["-m", "study=fine,..", "~hydra.callbacks.analysis"]):
+        done = hpobench_cli(*args, "budget.evals=2", check=False, results=results)
+        assert done.returncode == 2 and "would put runs outside results_dir" in done.stderr, done.stderr
+    done = subprocess.run([sys.executable, "-m", "hpobench", "budget.evals=2", "results_dir="], cwd=tmp_path,
+                          env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "results_dir is empty" in done.stderr
+    assert list(tmp_path.rglob("*")) == []  # not even results/ (nor, on main, ../escape or /default)
