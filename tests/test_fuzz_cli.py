@@ -101,6 +101,11 @@ def cases(p: dict[str, Path], root: Path) -> list[tuple[str, list[str]]]:
             "task.cost=1"]
            for name in ("empty.csv", "header.csv", "ragged.csv", "text.csv", "binary.csv", "binary.parquet",
                         "corrupt.csv.gz", "utf16.csv")]
+    hp += [["study=../../escape"], ["study=.."], ["study=/tmp"], [f"study={'s' * 300}"], ["results_dir="],
+           ["task.cost=-1"], ["task.cost=nan"], ["method=pbt", "task=pbt_toy", "method.population_size=0"],
+           ["method=hyperband", "task=mfh3", "method.max_brackets=0"],
+           ["method=hyperband", "task=mfh3", "method.max_brackets=-1"], ["method=tpe", "method.gamma=0"],
+           ["method=rea", "method.sample_size=0"]]
     hp = [[out, "progress=false", *argv] for argv in hp]
     analysis = [[str(p["a_file"].parent / "missing")], [str(p["a_file"])], [str(p["empty_dir"])],
                 [str(p["results"]), "--points", "1"], [str(p["results"]), "--points", "-5"],
@@ -164,4 +169,5 @@ def test_no_bad_input_writes_anything(fuzzed):
     wrote = [(r["module"], r["argv"], r["changed"]) for r in results if r["changed"]]
     assert not wrote, "\n".join(map(str, wrote))
     assert not (root / "new_results").exists() and not (root / "ran").exists()
+    assert not (root.parent / "escape").exists()  # study=../../escape from results_dir=<root>/new_results
     assert list((root / "cwd").iterdir()) == []

@@ -14,5 +14,5 @@ from hpobench.tasks.synthetic import Branin, Hartmann3, Levy, MultiFidelityHartm
 @pytest.mark.parametrize("cost", [-1, -0.5, math.nan, math.inf, "1"])
 @pytest.mark.parametrize("task", [Branin, Hartmann3, Levy, MultiFidelityHartmann])
 def test_a_negative_or_non_finite_task_cost_is_refused(task, cost):
-    with pytest.raises(UserError, match="task.cost must be a finite number of simulated seconds >= 0"):
+    with pytest.raises(UserError, match=r"task\.cost must be a finite number of simulated seconds >= 0"):
         task(cost=cost)
