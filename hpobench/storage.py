@@ -111,26 +111,40 @@ class RunFolder:
         """Hold this folder for one process; a second one is refused with the holder's name.
 
         An flock on ``.lock``: the kernel drops it when the holder dies, even
-        by SIGKILL, so a killed run never leaves a stale lock behind.
+        by SIGKILL, so a killed run never leaves a stale lock behind. The
+        holder removes ``.lock`` when it ends, so a process that opened the
+        file just before that may lock a file no longer in the folder; the
+        lock counts only when the locked file is still the folder's ``.lock``
+        (same inode), else it is taken again on the new file.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise UserError(f"{self.path} is being written by {holder}; wait for it to end "
-                            f"or choose another study=.") from None
+        handle = self._take_lock()
         handle.truncate(0)
         handle.write(f"process {os.getpid()} on {socket.gethostname()}")
         handle.flush()
         try:
             yield
         finally:
-            os.unlink(self.path / LOCK)
+            os.unlink(self.path / LOCK)  # while still holding it: a process that locks the old file sees it gone
             handle.close()
+
+    def _take_lock(self) -> Any:
+        while True:
+            handle = open(self.path / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the caller)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                handle.close()
+                raise UserError(f"{self.path} is being written by {holder}; wait for it to end "
+                                f"or choose another study=.") from None
+            try:
+                if os.stat(self.path / LOCK).st_ino == os.fstat(handle.fileno()).st_ino:
+                    return handle
+            except FileNotFoundError:
+                pass
+            handle.close()  # locked a .lock that its holder removed meanwhile: try the folder's current one
 
     def is_locked(self) -> bool:
         """Whether a live process holds this folder now."""
