@@ -142,6 +142,10 @@ class TabularTask(Task):
         """The table; subclasses that ship their own data override this."""
         return read_table(self.path)
 
+    def data_files(self) -> list[Path]:
+        shipped = self.path is None or str(self.path).startswith(PACKAGE_PREFIX)
+        return [] if shipped else [Path(self.path)]
+
     # ----- the built table: space, index, arrays -------------------------------------------------
 
     @cached_property
