@@ -7,6 +7,7 @@ asserts that the file was never made.
 from __future__ import annotations
 
 import bz2
+import json
 import os
 import pickle
 import subprocess
@@ -83,3 +84,66 @@ def test_a_study_cannot_leave_results_dir_and_results_dir_cannot_be_empty(hpoben
                           env=cli_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "results_dir is empty" in done.stderr
     assert list(tmp_path.rglob("*")) == []  # not even results/ (nor, on main, ../escape or /default)
+
+
+def crafted_results(root: Path, marker: Path) -> Path:
+    """A results folder whose run.json names callables that would create ``marker``: os.system, and
+    pandas.read_pickle of a pickle in the same folder."""
+    from _analysis_runs import write_run
+
+    run = write_run(root, "t", "a", 0, [1.0, 0.5])
+    with open(run / "payload.pkl", "wb") as handle:
+        pickle.dump(Payload(marker), handle)
+    info = json.loads((run / "run.json").read_text())
+    info["config"] = {"task": {"_target_": "pandas.read_pickle", "filepath_or_buffer": str(run / "payload.pkl")},
+                      "method": {"_target_": "os.system", "command": f"touch {marker}"},
+                      "seed": 0, "budget": {"evals": 2}, "workers": 1}
+    (run / "run.json").write_text(json.dumps(info))
+    run2 = write_run(root, "t", "b", 0, [1.0, 0.4])  # one for each: a task target naming a shell command
+    info2 = json.loads((run2 / "run.json").read_text())
+    info2["config"] = {**info["config"], "task": {"_target_": "os.system", "command": f"touch {marker}"},
+                       "method": {"_target_": "hpobench.methods.random_search.RandomSearch", "_partial_": True}}
+    (run2 / "run.json").write_text(json.dumps(info2))
+    return root
+
+
+def test_analysing_a_crafted_results_folder_runs_nothing(tmp_path):
+    from hpobench.analysis import analyse
+
+    marker = tmp_path / "ran"
+    crafted_results(tmp_path / "results", marker)
+    report = analyse(tmp_path / "results", tmp_path / "out")
+    assert report.figures and not marker.exists()
+
+
+def test_verify_refuses_targets_outside_hpobench_and_its_plugins(tmp_path):
+    from hpobench.verify import check_one
+
+    marker = tmp_path / "ran"
+    root = crafted_results(tmp_path / "results", marker)
+    for run in sorted(root.glob("hand/t/*/seed=0")):
+        verdict = check_one(run)
+        assert verdict["verdict"] == "refused", verdict
+        assert "os.system" in verdict["detail"] or "pandas.read_pickle" in verdict["detail"]
+        assert "--trust" in verdict["detail"]
+    done = subprocess.run([sys.executable, "-m", "hpobench.verify", str(root)], env=cli_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1 and "2 refused" in done.stdout, done.stdout + done.stderr
+    assert not marker.exists()
+
+
+def test_verify_accepts_a_plugin_registered_under_hpobench_plugins(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from hpobench import trust
+
+    plugin = EntryPoint(name="toy", value="toy_tasks", group=trust.PLUGIN_GROUP)
+    config = {"task": {"_target_": "toy_tasks.MixedTask"},
+              "method": {"_target_": "hpobench.methods.random_search.RandomSearch", "_partial_": True}}
+    with pytest.raises(trust.UserError, match="outside hpobench and its registered plugins"):
+        trust.check_run_config(config, "run.json")
+    monkeypatch.setattr(trust, "entry_points", lambda group: [plugin] if group == trust.PLUGIN_GROUP else [])
+    trust.check_run_config(config, "run.json")  # now a plugin's Task class: accepted
+    config["task"]["_target_"] = "toy_tasks.Result"  # in the plugin, but not a Task
+    with pytest.raises(trust.UserError, match="not a Task class"):
+        trust.check_run_config(config, "run.json")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from hpobench.analysis import cost, plots, tables
 from hpobench.analysis.curves import AXES, final, grid_curves, ranks_over_time, traces
-from hpobench.analysis.runs import KEYS, Inventory, describe, fill_optima, inventory, read_runs
+from hpobench.analysis.runs import KEYS, Inventory, describe, inventory, read_runs
 from hpobench.analysis.stats import BANDS, critical_difference, friedman
 from hpobench.analysis.style import method_styles
 from hpobench.cli import check_writable
@@ -120,7 +120,7 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
     runs = read_runs(root)
     if runs.empty:
         raise UserError(f"No runs below {root} (no run.json found); give the folder that holds the results.")
-    runs = fill_optima(runs)
+    runs["optimum"] = runs["optimum"].astype(float)  # None (not recorded, or unknown): nan
     trials = load_results(root)
     inv = inventory(runs, trials)
     if out is None:
