@@ -55,6 +55,28 @@ def fingerprint(content: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+UNKNOWN_WHEN_NOT_FINITE = ("optimum", "best_loss")  # run.json keys whose non-finite value means "unknown"
+
+
+def strict_json(value: Any, key: str | None = None) -> Any:
+    """``value`` with every non-finite float replaced, so that strict JSON readers accept run.json.
+
+    ``optimum`` and ``best_loss`` become null (unknown); any other non-finite
+    number (a setting such as ``upper: .inf``) becomes the string ``"NaN"``,
+    ``"Infinity"`` or ``"-Infinity"``, Python's own spelling, so the setting
+    stays readable and a resumed run compares its settings in the same form.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if key in UNKNOWN_WHEN_NOT_FINITE else json.dumps(value)
+    if isinstance(value, np.generic):
+        return strict_json(value.item(), key)
+    if isinstance(value, dict):
+        return {k: strict_json(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def clean_float(x: float | None) -> float | None:
     """None for missing or non-finite numbers, which JSON cannot hold."""
     return None if x is None or not math.isfinite(x) else float(x)
@@ -81,7 +103,9 @@ class RunFolder:
         return json.loads((self.path / RUN_INFO).read_text())
 
     def write_info(self, info: dict[str, Any]) -> None:
-        write_atomic(self.path / RUN_INFO, json.dumps(info, indent=2, default=_jsonable) + "\n")
+        """Write run.json as strict JSON (see ``strict_json``), atomically."""
+        text = json.dumps(strict_json(info), indent=2, default=_jsonable, allow_nan=False)
+        write_atomic(self.path / RUN_INFO, text + "\n")
 
     def read_trials(self, repair: bool = False) -> list[dict[str, Any]]:
         """The recorded trials in finishing order.
