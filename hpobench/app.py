@@ -66,8 +66,10 @@ def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str])
     progress = sys.stderr.isatty() if cfg.progress == "auto" else cfg.progress
     if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
+    if cfg.get("repair", False) not in (True, False):
+        raise UserError(f"repair must be true or false, got {cfg.repair!r}.")
     outcome = run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,
-                  labels=labels, config=config, files=files, progress=progress)
+                  labels=labels, config=config, files=files, progress=progress, repair=cfg.get("repair", False))
     return outcome, task
 
 
@@ -97,6 +99,8 @@ def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, 
     head = "already finished, skipped" if outcome.skipped else f"stopped: {outcome.stop_reason}"
     if outcome.replayed and not outcome.skipped:
         head += f" (resumed after {outcome.replayed} recorded trials)"
+    if outcome.repaired:
+        head += f"; repair=true cut {outcome.repaired} damaged lines off trials.jsonl"
     lines = [f"hpobench: {labels['method']} on {labels['task']}, seed {seed}: {head}",
              f"  trials     {len(records)} ({failed} failed)"]
     if best is not None:

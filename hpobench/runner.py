@@ -32,8 +32,8 @@ from tqdm import tqdm
 from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
-from hpobench.provenance import environment, now
-from hpobench.storage import RunFolder, clean_float, fingerprint, write_atomic
+from hpobench.provenance import data_hashes, environment, now
+from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
@@ -51,6 +51,7 @@ class RunOutcome:
     skipped: bool = False
     replayed: int = 0
     wall_time: float = 0.0
+    repaired: int = 0  # lines of a damaged trials.jsonl that repair=true cut off
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -104,6 +105,7 @@ def run(
     config: dict[str, Any] | None = None,
     files: dict[str, str] | None = None,
     progress: bool = False,
+    repair: bool = False,
 ) -> RunOutcome:
     """Run ``make_method(space=, fidelity=, rng=)`` on ``task`` until ``budget`` is spent.
 
@@ -121,6 +123,8 @@ def run(
         files: more files (relative path to text) to write into the folder
             when the run starts, such as the resolved Hydra config.
         progress: show a progress bar on stderr (after two seconds).
+        repair: cut a damaged ``trials.jsonl`` to the last valid trial before
+            the damage instead of refusing to resume (``hpobench.trials_file``).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise UserError(f"workers must be a positive integer of at most {MAX_WORKERS:,}, got {workers!r}.")
@@ -135,20 +139,22 @@ def run(
             return outcome
         try:
             with folder.lock():
-                return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar)
+                return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar,
+                                      repair)
         except OSError as error:  # our own writes: evaluation errors never get here
             raise UserError(f"Cannot write results in {folder.path} ({error.strerror or error}); "
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar) -> RunOutcome:
-    recorded = _open_folder(folder, config)
+def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar, repair) -> RunOutcome:
+    recorded = _open_folder(folder, config, task, repair)
     if folder.is_finished():
         info = folder.read_info()
         wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
         return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
-    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded), optimum=task.optimum)
+    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded), optimum=task.optimum,
+                 data=data_hashes(task.data_files()))
     for name, text in (files or {}).items():
         write_atomic(folder.path / name, text)
     try:
@@ -161,6 +167,7 @@ def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, 
         raise
     folder.close()
     _write_end(folder, outcome)
+    outcome.repaired = folder.dropped if repair else 0
     return outcome
 
 
@@ -183,6 +190,7 @@ class _Loop:
         self.fidelity_used = 0.0
         self.wall_used = 0.0
         self.started = 0
+        self.failed_in_a_row = 0
 
     def outcome(self, bar: tqdm) -> RunOutcome:
         stop_reason = self.run(bar)
@@ -213,7 +221,8 @@ class _Loop:
             record["optimizer_time"] += time.perf_counter() - tic
             self._finish(trial, record)
             bar.update()
-            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used)
+            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used,
+                                          self.failed_in_a_row)
             if reached:
                 return reached
 
@@ -275,6 +284,7 @@ class _Loop:
         elif self.folder is not None:
             self.folder.append_trial(record)
         self.wall_used += record["wall_time"] + record["optimizer_time"]
+        self.failed_in_a_row = self.failed_in_a_row + 1 if record["status"] == "failed" else 0
         self.records.append(record)
 
     def _check(self, trial: Trial) -> float | None:
@@ -308,22 +318,39 @@ def _differs(folder: RunFolder | None, trial_id: int) -> str:
             f"{trial_id}, so they were made by other code or settings; delete that folder or choose another study=.")
 
 
-def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The trials already recorded, after checking the folder holds this run."""
+def _open_folder(folder: RunFolder, config: dict[str, Any] | None, task: Task, repair: bool) -> list[dict[str, Any]]:
+    """The trials already recorded, after checking the folder holds this run, on the same data."""
     if folder.has_run():
-        old = folder.read_info().get("config")
+        info = folder.read_info()
+        old, config = info.get("config"), strict_json(config)  # as run.json holds it
         if old != config:
             keys = sorted(k for k in set(old or {}) | set(config or {}) if (old or {}).get(k) != (config or {}).get(k))
             raise UserError(f"{folder.path} holds a run with other settings (differing in {keys}); "
                             f"delete that folder or choose another study= to keep both.")
-    return folder.read_trials(repair=not folder.is_finished())
+        if not folder.is_finished():
+            _check_same_data(folder, info.get("data") or {}, task)
+    finished = folder.is_finished()
+    return folder.read_trials(repair=not finished, repair_damage=repair and not finished)
+
+
+def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) -> None:
+    """Refuse to resume a run whose data files changed since it started: it would mix results of both."""
+    now = data_hashes(task.data_files())
+    for path in sorted(set(recorded) | set(now)):
+        if recorded.get(path) != now.get(path):
+            what = "is no longer read" if path not in now else "is new" if path not in recorded else "changed"
+            raise UserError(f"The data file {path} {what} since the run in {folder.path} started, so resuming "
+                            f"would mix results of both; restore it, or delete that folder (or choose another "
+                            f"study=) to start afresh.")
 
 
 def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
-                 resumed: bool, optimum: float | None = None) -> None:
+                 resumed: bool, optimum: float | None = None, data: dict[str, str] | None = None) -> None:
     info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now(),
                                                          "config_hash": fingerprint(config)}
     info.update(status="running", environment=environment(), optimum=optimum)  # optimum: for regret in analysis
+    if data:
+        info["data"] = data  # SHA-256 of the task's data files: a resume must read the same
     info.pop("error", None)
     if resumed:
         info["resumed"] = [*info.get("resumed", []), now()]

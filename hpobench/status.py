@@ -67,14 +67,7 @@ def defaults_for(common: list[str]) -> dict[str, str]:
 
 
 def state_of(path: Path) -> str:
-    folder = RunFolder(path)
-    if folder.is_finished():
-        return "finished"
-    if not folder.has_run():
-        return "missing"
-    if folder.is_locked():
-        return "running"
-    return "failed" if folder.read_info().get("status") == "failed" else "interrupted"
+    return RunFolder(path).state()
 
 
 def command_for(jobs: list[list[str]], hydra_overrides: list[str]) -> list[str]:
@@ -119,8 +112,21 @@ def report(study: Path) -> int:
     todo = [folders[folder] for folder, state in states.items() if state in NOT_DONE]
     if todo:
         print("To run what is not finished (finished runs are skipped, interrupted ones resume):")
-        print("\n".join(command_for([job for job, _ in todo], todo[0][1])))
+        print("\n".join(command_for([placed(job, study) for job, _ in todo], todo[0][1])))
+    damaged = [folder for folder, state in states.items() if state == "damaged"]
+    if damaged:
+        print("Damaged runs (their trials.jsonl holds damage a kill cannot leave): move each folder aside to run "
+              "it afresh, or rerun its command with repair=true to cut trials.jsonl to the last valid trial:")
+        print("\n".join(f"  {folder.resolve()}" for folder in damaged))
     return 0
+
+
+def placed(job: list[str], study: Path) -> list[str]:
+    """The job's overrides with ``results_dir`` and ``study`` as absolute as the study folder given, so that
+    the printed command writes into that folder from wherever it is pasted."""
+    place = study.resolve()
+    kept = [o for o in job if o.split("=", 1)[0].lstrip("+~") not in ("results_dir", "study")]
+    return [*kept, f"results_dir={place.parent}", f"study={place.name}"]
 
 
 def _read_sweep(path: Path) -> tuple[list[list[str]], list[str]]:

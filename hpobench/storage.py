@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hpobench import trials_file
 from hpobench.errors import UserError
 
 TRIALS = "trials.jsonl"
@@ -88,6 +89,7 @@ class RunFolder:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._trials_file = None
+        self.dropped = 0  # lines the last repairing read_trials cut off
 
     @property
     def trials_path(self) -> Path:
@@ -107,21 +109,27 @@ class RunFolder:
         text = json.dumps(strict_json(info), indent=2, default=_jsonable, allow_nan=False)
         write_atomic(self.path / RUN_INFO, text + "\n")
 
-    def read_trials(self, repair: bool = False) -> list[dict[str, Any]]:
-        """The recorded trials in finishing order.
+    def read_trials(self, repair: bool = False, repair_damage: bool = False) -> list[dict[str, Any]]:
+        """The recorded trials in finishing order (``hpobench.trials_file`` says what counts as damage).
 
-        A last line without its newline was cut off by a kill mid-write; it is
-        ignored, and with ``repair`` removed so that appending can go on.
+        A last line cut short by a kill is ignored, and with ``repair``
+        removed so that appending can go on; other damage is a UserError,
+        unless ``repair_damage``: then the file is cut to the trials before
+        it and ``dropped`` says how many lines went.
         """
+        self.dropped = 0
         if not self.trials_path.exists():
             return []
         data = self.trials_path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        if repair and len(complete) != len(data):
+        parsed = trials_file.parse(data, self.trials_path, repair_damage)
+        if repair and (parsed.keep < len(data) or parsed.newline):
             with open(self.trials_path, "r+b") as f:
-                f.truncate(len(complete))
-        # one parse for the whole file: per-line json.loads costs more than the parsing itself
-        return json.loads(b"[" + b",".join(complete.splitlines()) + b"]")
+                f.truncate(parsed.keep)
+                if parsed.newline:  # a whole last record whose newline a kill left out
+                    f.seek(parsed.keep)
+                    f.write(b"\n")
+            self.dropped = parsed.dropped
+        return parsed.rows
 
     def append_trial(self, record: dict[str, Any]) -> None:
         if self._trials_file is None:
@@ -182,6 +190,28 @@ class RunFolder:
             fcntl.flock(handle, fcntl.LOCK_UN)
         return False
 
+    def state(self) -> str:
+        """Where the run stands; the one definition that list_runs, status, verify and the analysis use.
+
+        ``finished``: the ``done`` marker exists (written last, after run.json
+        has its final state, so a run killed between the two is not
+        finished); ``missing``: no run.json; ``running``: a live process holds
+        the folder; ``damaged``: trials.jsonl holds damage a kill cannot leave
+        (see ``hpobench.trials_file``); ``failed``: the last attempt raised;
+        else ``interrupted``.
+        """
+        if self.is_finished():
+            return "finished"
+        if not self.has_run():
+            return "missing"
+        if self.is_locked():
+            return "running"
+        try:
+            self.read_trials()
+        except UserError:
+            return "damaged"
+        return "failed" if self.read_info().get("status") == "failed" else "interrupted"
+
     def mark_done(self) -> None:
         (self.path / DONE).touch()
 
@@ -219,11 +249,12 @@ def find_runs(root: str | os.PathLike) -> list[Path]:
 
 
 def list_runs(root: str | os.PathLike) -> pd.DataFrame:
-    """One row per run below ``root``: study, task, method, seed, status, trials, path."""
+    """One row per run below ``root``: study, task, method, seed, status (``RunFolder.state``), trials, path."""
     rows = []
     for path in find_runs(root):
-        info = RunFolder(path).read_info()
-        rows.append({**_run_keys(info), "status": info["status"], "stop_reason": info.get("stop_reason"),
+        folder = RunFolder(path)
+        info = folder.read_info()
+        rows.append({**_run_keys(info), "status": folder.state(), "stop_reason": info.get("stop_reason"),
                      "n_trials": info.get("n_trials"), "path": str(path)})
     return pd.DataFrame(rows, columns=["study", "task", "method", "seed", "status", "stop_reason", "n_trials", "path"])
 
