@@ -108,8 +108,8 @@ def check_settings(make: Any, group: str, supplied: dict[str, Any] | None = None
     listed = ", ".join(valid) or "none"
     unknown = [] if takes_any else sorted(set(settings) - set(params))
     if unknown:
-        raise UserError(f"{group}.{unknown[0]} is not a setting of {name_of(target)} (its settings: {listed}); "
-                        f"fix the {group}.* settings.")
+        raise UserError(f"{name_of(target)} got an unexpected keyword argument {unknown[0]!r}: {group}.{unknown[0]} "
+                        f"is not one of its settings ({listed}); fix the {group}.* settings.")
     not_taken = [] if takes_any else sorted(set(supplied) - set(params))
     if not_taken:
         raise UserError(f"{name_of(target)} does not take {', '.join(not_taken)}, which the runner passes to every "
@@ -120,8 +120,8 @@ def check_settings(make: Any, group: str, supplied: dict[str, Any] | None = None
         missing = [n for n, p in params.items() if p.kind in _NAMED and p.default is p.empty
                    and n not in settings and n not in supplied]
         if missing and not args:
-            raise UserError(f"{name_of(target)} needs the setting {group}.{missing[0]} (its settings: {listed}); "
-                            f"fix the {group}.* settings.") from None
+            raise UserError(f"{name_of(target)} is missing the setting {group}.{missing[0]} (its settings: "
+                            f"{listed}); fix the {group}.* settings.") from None
         raise UserError(f"The {group}.* settings do not fit {name_of(target)} ({error}; its settings: {listed}); "
                         f"fix the {group}.* settings.") from None
 
