@@ -18,6 +18,7 @@ import os
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,26 @@ def _jsonable(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(default=_jsonable)
+# The trial writer runs once per evaluation, and JSONEncoder.encode builds a new C encoder on every call: build
+# it once, with JSONEncoder's own settings, so each line is the same text for less time (json.dumps without the
+# C accelerator where it is missing). Records hold no cycles, so the cycle check is left out.
+_C_ENCODER = c_make_encoder and c_make_encoder(None, _jsonable, encode_basestring_ascii, None, ": ", ", ", False,
+                                               False, True)
+
+
+def record_line(data: dict[str, Any]) -> str:
+    """One line of trials.jsonl: the JSON of ``data``, as ``json.dumps(data, default=...)`` writes it."""
+    return ("".join(_C_ENCODER(data, 0)) if _C_ENCODER else _ENCODER.encode(data)) + "\n"
 
 
 def deterministic_part(record: Mapping[str, Any]) -> dict[str, Any]:
     """A trial record (a Record, or its JSON object) without its wall-clock measurements."""
-    items = record.to_dict() if isinstance(record, Record) else record
-    return {k: v for k, v in items.items() if k not in MEASURED_FIELDS}
+    if isinstance(record, Record):  # a fresh dict: drop the measured fields in place (the fingerprint of a run)
+        items = record.to_dict()
+        for name in MEASURED_FIELDS:
+            del items[name]
+        return items
+    return {k: v for k, v in record.items() if k not in MEASURED_FIELDS}
 
 
 def fingerprint(content: Any) -> str:
@@ -116,7 +131,7 @@ class RunFolder:
         if self._trials_file is None:
             self.path.mkdir(parents=True, exist_ok=True)
             self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._trials_file.write(_ENCODER.encode(record.to_dict()) + "\n")
+        self._trials_file.write(record_line(record.to_dict()))
         self._trials_file.flush()
 
     @contextmanager

@@ -49,3 +49,13 @@ def test_a_cut_off_last_line_is_ignored_and_repaired(tmp_path):
     assert folder.trials_path.read_text().endswith('"conf')
     folder.read_trials(repair=True)
     assert folder.trials_path.read_text() == text
+
+
+def test_a_trial_line_is_exactly_what_json_dumps_writes(tmp_path):
+    from hpobench.storage import record_line
+
+    records = make_run(tmp_path, evals=3).records
+    lines = (tmp_path / "st/branin/random/seed=0/trials.jsonl").read_text().splitlines(keepends=True)
+    assert lines == [json.dumps(r.to_dict()) + "\n" for r in records]
+    odd = {"a": float("nan"), "b": [1, "é", None, True], "c": {"d": -0.0, "e": 1e300}}
+    assert record_line(odd) == json.dumps(odd) + "\n"
