@@ -73,7 +73,7 @@ def defaults_for(common: list[str], sweep: DictConfig | None = None) -> dict[str
         config_name = sweep.hydra.job.get("config_name") or config_name
         paths = search_path(sweep)
         if paths:
-            overrides.append(f"hydra.searchpath=[{','.join(paths)}]")
+            overrides.append(f"hydra.searchpath=[{','.join(repr(p) for p in paths)}]")  # quoted: spaces, commas
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
