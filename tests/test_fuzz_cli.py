@@ -22,6 +22,7 @@ from conftest import TESTS, cli_env
 
 from hpobench import Budget, run
 from hpobench.methods.random_search import RandomSearch
+from hpobench.runner import Recording
 from hpobench.storage import RunFolder
 from hpobench.tasks.synthetic import Branin
 
@@ -77,8 +78,8 @@ def make_sandbox(root: Path) -> dict[str, Path]:
     paths["simple_empty"] = root / "in" / "simple_empty"
     paths["a_file"] = paths["good.csv"]
     finished = RunFolder(root / "results" / "st" / "branin" / "random" / "seed=0")
-    run(RandomSearch, Branin(), seed=0, budget=Budget(evals=3), folder=finished,
-        labels={"study": "st", "task": "branin", "method": "random"})
+    run(RandomSearch, Branin(), seed=0, budget=Budget(evals=3),
+        folder=Recording(finished, labels={"study": "st", "task": "branin", "method": "random"}))
     paths["run"] = finished.path
     paths["results"] = root / "results"
     return paths

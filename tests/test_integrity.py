@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import threading
@@ -10,6 +11,7 @@ import pytest
 
 from hpobench import Budget, UserError, list_runs, run, storage, trials_file
 from hpobench.methods.random_search import RandomSearch
+from hpobench.runner import Recording
 from hpobench.storage import RunFolder
 from hpobench.tasks.synthetic import Branin
 from hpobench.tasks.tabular import TabularTask
@@ -94,8 +96,8 @@ def test_a_whole_last_record_without_its_newline_is_kept(tmp_path):
 # ----- resuming against damage, changed data, a kill just before done, strict JSON ----------------------------
 
 
-def strip_times(records: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in ("wall_time", "optimizer_time")} for r in records]
+def strip_times(records) -> list[dict]:
+    return [storage.deterministic_part(r) for r in records]
 
 
 CONFIG = {"method": {"_target_": "hpobench.methods.random_search.RandomSearch"}, "seed": 0}
@@ -104,7 +106,7 @@ CONFIG = {"method": {"_target_": "hpobench.methods.random_search.RandomSearch"},
 def interrupted_run(path, task, keep: int, evals: int = 20):
     """A finished run made into one killed after ``keep`` trials; returns the uninterrupted trials."""
     folder = RunFolder(path)
-    whole = run(RandomSearch, task, seed=0, budget=Budget(evals=evals), folder=folder, config=CONFIG)
+    whole = run(RandomSearch, task, seed=0, budget=Budget(evals=evals), folder=Recording(folder, config=CONFIG))
     (path / "done").unlink()
     lines = folder.trials_path.read_bytes().splitlines(keepends=True)
     folder.trials_path.write_bytes(b"".join(lines[:keep]))
@@ -115,16 +117,16 @@ def test_a_torn_line_with_its_newline_resumes_and_damage_stops_until_repaired(tm
     folder, whole, lines = interrupted_run(tmp_path / "torn", Branin(), keep=10)
     with open(folder.trials_path, "ab") as handle:
         handle.write(lines[10][:25] + b"\n")  # cut short, then a newline
-    resumed = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=folder, config=CONFIG)
+    resumed = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=Recording(folder, config=CONFIG))
     assert strip_times(resumed.records) == whole and resumed.replayed == 10
 
     folder, whole, _ = interrupted_run(tmp_path / "nul", Branin(), keep=10)
     with open(folder.trials_path, "ab") as handle:
         handle.write(b"\0" * 64)  # what a crash of the machine (not of the process) can leave
     with pytest.raises(UserError, match=r"trials\.jsonl is damaged at line 11 of 11 \(NUL bytes\)"):
-        run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=folder, config=CONFIG)
+        run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=Recording(folder, config=CONFIG))
     assert folder.state() == "damaged"
-    repaired = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=folder, config=CONFIG,
+    repaired = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=Recording(folder, config=CONFIG),
                    repair=True)
     assert strip_times(repaired.records) == whole and repaired.repaired == 1
 
@@ -134,20 +136,20 @@ def test_a_run_does_not_resume_against_an_edited_table(tmp_path):
     table.write_text("x,loss\n" + "".join(f"{i},{(i - 7) ** 2}\n" for i in range(30)))
     task = TabularTask(path=str(table), metric="loss", cost=1.0)
     folder, _, _ = interrupted_run(tmp_path / "run", task, keep=5, evals=10)
-    assert list(folder.read_info()["data"]) == [str(table.resolve())]
+    assert list(folder.read_info().data) == [str(table.resolve())]
     table.write_text(table.read_text().replace("7,0\n", "7,100\n"))  # the best row, edited between kill and resume
     with pytest.raises(UserError, match=r"grid\.csv changed since the run in .* started"):
         run(RandomSearch, TabularTask(path=str(table), metric="loss", cost=1.0), seed=0, budget=Budget(evals=10),
-            folder=folder, config=CONFIG)
+            folder=Recording(folder, config=CONFIG))
     assert len(folder.read_trials()) == 5  # untouched
 
 
 def test_a_run_killed_just_before_done_is_interrupted_everywhere(tmp_path):
     folder, whole, _ = interrupted_run(tmp_path / "st" / "branin" / "random" / "seed=0", Branin(), keep=20)
-    folder.write_info({**folder.read_info(), "study": "st", "task": "branin", "method": "random"})
-    assert folder.read_info()["status"] == "finished"  # run.json was written, the done marker was not
+    folder.write_info(dataclasses.replace(folder.read_info(), study="st", task="branin", method="random"))
+    assert folder.read_info().status == "finished"  # run.json was written, the done marker was not
     assert list_runs(tmp_path).loc[0, "status"] == "interrupted" == folder.state()
-    resumed = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=folder, config=CONFIG)
+    resumed = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=20), folder=Recording(folder, config=CONFIG))
     assert strip_times(resumed.records) == whole and not resumed.skipped
     assert list_runs(tmp_path).loc[0, "status"] == "finished" == folder.state()
 
@@ -162,10 +164,11 @@ def test_run_json_is_strict_json_and_the_run_resumes(tmp_path):
 
     config = {**CONFIG, "task": {"_target_": "x.Task", "upper": math.inf, "levels": [1.0, math.nan]}}
     folder = RunFolder(tmp_path / "run")
-    run(RandomSearch, _UnknownOptimum(), seed=0, budget=Budget(evals=3), folder=folder, config=config)
+    run(RandomSearch, _UnknownOptimum(), seed=0, budget=Budget(evals=3), folder=Recording(folder, config=config))
     info = json.loads((folder.path / "run.json").read_text(), parse_constant=refuse)
     assert info["optimum"] is None and info["config"]["task"] == {"_target_": "x.Task", "upper": "Infinity",
                                                                  "levels": [1.0, "NaN"]}
     (folder.path / "done").unlink()
-    again = run(RandomSearch, _UnknownOptimum(), seed=0, budget=Budget(evals=3), folder=folder, config=config)
+    again = run(RandomSearch, _UnknownOptimum(), seed=0, budget=Budget(evals=3),
+                folder=Recording(folder, config=config))
     assert again.replayed == 3  # the same settings, recognised in their JSON form
