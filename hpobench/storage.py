@@ -122,9 +122,17 @@ class RunFolder:
         return (self.path / RUN_INFO).exists()
 
     def read_info(self) -> RunInfo:
-        """The run's run.json; one of an unknown schema version is a UserError."""
+        """The run's run.json; one that is not valid JSON or of an unknown schema version is a UserError."""
         path = self.path / RUN_INFO
-        return RunInfo.from_dict(json.loads(path.read_text()), source=str(path))
+        try:
+            data = json.loads(path.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise UserError(f"{path} is not valid JSON ({error}), so it was not written by hpobench or was damaged; "
+                            f"move that run folder aside, or restore the file.") from None
+        if not isinstance(data, dict):
+            raise UserError(f"{path} is not a JSON object, so it is not a run.json of hpobench; move that run "
+                            f"folder aside, or restore the file.")
+        return RunInfo.from_dict(data, source=str(path))
 
     def write_info(self, info: RunInfo) -> None:
         """Write run.json as strict JSON (see ``strict_json``), atomically."""

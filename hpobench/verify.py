@@ -121,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(check_one(args.folder, args.trust)))
+        try:
+            verdict = check_one(args.folder, args.trust)
+        except UserError as error:  # a damaged run.json or trials.jsonl
+            verdict = {"verdict": "could not run", "detail": str(error)}
+        print(json.dumps(verdict))
         return 0
     try:
         check_not_shadowed()  # each run is checked in a fresh `python -m` process

@@ -82,6 +82,16 @@ def make_sandbox(root: Path) -> dict[str, Path]:
         folder=Recording(finished, labels={"study": "st", "task": "branin", "method": "random"}))
     paths["run"] = finished.path
     paths["results"] = root / "results"
+    for name, damage in (("bad_json", {"run.json": b"{not json"}), ("bad_list", {"run.json": b"[1, 2]"}),
+                         ("bad_nul", {"trials.jsonl": b"\0" * 64}), ("bad_garbage", {"trials.jsonl": noise})):
+        damaged = root / "damaged" / name / "st" / "branin" / "random" / "seed=0"
+        damaged.mkdir(parents=True)
+        for file in ("run.json", "trials.jsonl", "done"):
+            (damaged / file).write_bytes((finished.path / file).read_bytes())
+        for file, data in damage.items():
+            with open(damaged / file, "ab" if file == "trials.jsonl" else "wb") as handle:
+                handle.write(data)
+        paths[name] = root / "damaged" / name
     return paths
 
 
@@ -114,7 +124,9 @@ def cases(p: dict[str, Path], root: Path) -> list[tuple[str, list[str]]]:
                 [str(p["results"]), "--alpha", "0"], [str(p["results"]), "--alpha", "1"],
                 [str(p["results"]), "--alpha", "nan"], [str(p["results"]), "--band", "sd"],
                 [str(p["results"]), "--cd-blocks", "x"], [str(p["results"]), "--incumbent", "best"],
-                [str(p["results"]), "--out", str(p["a_file"] / "sub")], [str(p["results"]), "--nope"], []]
+                [str(p["results"]), "--out", str(p["a_file"] / "sub")], [str(p["results"]), "--nope"], [],
+                *([str(p[name]), "--out", str(root / "cwd" / "out")]
+                  for name in ("bad_json", "bad_list", "bad_nul", "bad_garbage"))]
     verify = [[str(p["a_file"].parent / "missing")], [str(p["a_file"])], [str(p["empty_dir"])],
               [str(p["results"]), "--sample", "0"], [str(p["results"]), "--sample", "-1"],
               [str(p["results"]), "--sample", "x"], [str(p["results"]), "--jobs", "x"],
@@ -125,7 +137,8 @@ def cases(p: dict[str, Path], root: Path) -> list[tuple[str, list[str]]]:
               [str(p["multirun_scalar/multirun.yaml"].parent)], [str(p["multirun_nosweep/multirun.yaml"].parent)],
               [], [str(p["empty_dir"]), "extra"]]
     lineage = [[str(p["a_file"].parent / "missing")], [str(p["empty_dir"])], [str(p["run"])], [],
-               [str(p["run"]), "--nope"]]
+               [str(p["run"]), "--nope"],
+               *([str(p[name] / "st" / "branin" / "random" / "seed=0")] for name in ("bad_json", "bad_nul"))]
     target = str(root / "cwd" / "out.parquet")
     convert = [[], [str(p["noise.pth"])], [str(p["a_file"].parent / "missing.pth"), target],
                *([str(p[name]), target] for name in ("noise.pickle.pbz2", "noise.pth", "noise.bin", "empty.pickle.pbz2",
