@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hpobench import targets
 from hpobench.budget import Budget
+from hpobench.cli import check_not_shadowed
 from hpobench.errors import UserError
 from hpobench.paths import label
 from hpobench.runner import Recording, RunOutcome, run
@@ -40,6 +41,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> tuple[RunOutcome, Any]:
+    check_not_shadowed()  # launchers and verify start `python -m` processes from this working directory
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
     given = OmegaConf.to_container(cfg.budget, resolve=True) if OmegaConf.is_config(cfg.budget) else cfg.budget
     budget = Budget.from_config(given, cfg.task.get("default_budget"))
@@ -54,8 +56,10 @@ def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str])
     progress = sys.stderr.isatty() if cfg.progress == "auto" else cfg.progress
     if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
+    if cfg.get("repair", False) not in (True, False):
+        raise UserError(f"repair must be true or false, got {cfg.repair!r}.")
     outcome = run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers,
-                  folder=Recording(folder, labels, config, files), progress=progress)
+                  folder=Recording(folder, labels, config, files), progress=progress, repair=cfg.get("repair", False))
     return outcome, task
 
 
@@ -94,6 +98,8 @@ def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, 
     head = "already finished, skipped" if outcome.skipped else f"stopped: {outcome.stop_reason}"
     if outcome.replayed and not outcome.skipped:
         head += f" (resumed after {outcome.replayed} recorded trials)"
+    if outcome.repaired:
+        head += f"; repair=true cut {outcome.repaired} damaged lines off trials.jsonl"
     lines = [f"hpobench: {labels['method']} on {labels['task']}, seed {seed}: {head}",
              f"  trials     {len(records)} ({failed} failed)"]
     if best is not None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from hpobench.errors import UserError
 
+MAX_FAILED_IN_A_ROW = 100  # default: a run stops after this many failed trials in a row
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -22,12 +24,18 @@ class Budget:
         sim_time: simulated seconds: the clock of the simulated workers, which
             advances by the costs the task reports.
         wall_time: real seconds spent by this run, resumed attempts included.
+        max_failed_in_a_row: stop once this many trials in a row have failed,
+            whatever the other limits (None: never). A failed trial costs no
+            simulated time, so a task that always fails would otherwise never
+            reach a ``sim_time`` limit. Not a limit of its own: the task's
+            default budget still applies when only this is set.
     """
 
     evals: int | None = None
     fidelity: float | None = None
     sim_time: float | None = None
     wall_time: float | None = None
+    max_failed_in_a_row: int | None = MAX_FAILED_IN_A_ROW
 
     @classmethod
     def from_config(cls, given: Mapping[str, Any], default: Mapping[str, Any] | None = None) -> Budget:
@@ -37,20 +45,33 @@ class Budget:
         unknown = sorted(set(given) - {f.name for f in fields(cls)})
         if unknown:
             raise UserError(f"Unknown budget key(s) {unknown}; use budget.evals, budget.fidelity, "
-                            "budget.sim_time or budget.wall_time.")
+                            "budget.sim_time, budget.wall_time or budget.max_failed_in_a_row.")
+        given = dict(given)
+        guard = given.pop("max_failed_in_a_row", MAX_FAILED_IN_A_ROW)
+        if guard is not None and (isinstance(guard, bool) or not isinstance(guard, int) or guard < 1):
+            raise UserError(f"budget.max_failed_in_a_row must be a positive integer or null, got {guard!r}.")
         chosen = {k: v for k, v in given.items() if v is not None} or dict(default or {})
         if not chosen:
             raise UserError("No budget is set; give one, e.g. budget.evals=100.")
-        budget = cls(**{k: _positive(k, v) for k, v in chosen.items()})
+        budget = cls(**{k: _positive(k, v) for k, v in chosen.items()}, max_failed_in_a_row=guard)
         if budget.evals is not None and budget.evals != int(budget.evals):
             raise UserError(f"budget.evals must be a whole number, got {budget.evals}.")
         return budget
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The settings, as recorded in run.json; ``max_failed_in_a_row`` only when it is not the default,
+        so that runs recorded before it existed keep their settings."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if out["max_failed_in_a_row"] == MAX_FAILED_IN_A_ROW:
+            del out["max_failed_in_a_row"]
+        return out
 
-    def reached(self, evals: int, fidelity: float, sim_time: float, wall_time: float) -> str | None:
-        """The name of the first limit reached by these totals, or None."""
+    def reached(self, evals: int, fidelity: float, sim_time: float, wall_time: float,
+                failed_in_a_row: int = 0) -> str | None:
+        """Why these totals stop the run (the first limit reached), or None."""
+        if self.max_failed_in_a_row is not None and failed_in_a_row >= self.max_failed_in_a_row:
+            return (f"budget.max_failed_in_a_row (the last {failed_in_a_row} trials all failed; see their "
+                    f"errors in trials.jsonl)")
         for name, used in (("evals", evals), ("fidelity", fidelity), ("sim_time", sim_time), ("wall_time", wall_time)):
             limit = getattr(self, name)
             if limit is not None and used >= limit:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import platform
 import socket
 import subprocess
@@ -38,6 +40,26 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+dirty" if dirty else "")
+
+
+def data_hashes(files: list[Path]) -> dict[str, str]:
+    """``sha256:<hex>`` of each file's content, by absolute path (the same file is hashed once per process
+    while its size and modification time stay the same)."""
+    return {str(Path(f).resolve()): _sha256(str(Path(f).resolve()), *_stamp(Path(f))) for f in files}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
 
 
 def environment() -> dict[str, object]:

@@ -39,6 +39,9 @@ class RunInfo:
         optimum: the task's known optimum (None: unknown), for regret.
         optimum_recorded: whether the file holds ``optimum`` (runs made before
             it was recorded do not; the analysis fills it in from the task).
+        data: ``sha256:<hex>`` of each data file the task reads that hpobench
+            does not ship (``Task.data_files``), by absolute path; a run
+            resumes only against the same content.
         resumed: when the run was resumed, one time per resume.
         error: why the last attempt ended, for an interrupted or failed run.
         end, stop_reason, n_trials, best_loss, best_trial: how it finished.
@@ -59,6 +62,7 @@ class RunInfo:
     environment: dict[str, Any] = field(default_factory=dict)
     optimum: float | None = None
     optimum_recorded: bool = field(default=True, metadata=_NOT_ON_DISK)
+    data: dict[str, str] = field(default_factory=dict, metadata=_WHEN_SET)
     resumed: list[str] = field(default_factory=list, metadata=_WHEN_SET)
     error: str | None = field(default=None, metadata=_WHEN_SET)
     end: str | None = field(default=None, metadata=_WHEN_FINISHED)

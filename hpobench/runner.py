@@ -33,13 +33,14 @@ from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
-from hpobench.provenance import environment, now
+from hpobench.provenance import data_hashes, environment, now
 from hpobench.run_info import RunInfo
-from hpobench.storage import RunFolder, clean_float, fingerprint, write_atomic
+from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Record, Result, Trial
 
 METHOD_STREAM, TASK_STREAM = 0, 1
+MAX_WORKERS = 100_000  # simulated workers; more would only fill memory with idle ones before the first finish
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RunOutcome:
     skipped: bool = False
     replayed: int = 0
     wall_time: float = 0.0
+    repaired: int = 0  # lines of a damaged trials.jsonl that repair=true cut off
 
     @property
     def best(self) -> Record | None:
@@ -133,6 +135,7 @@ def run(
     workers: int = 1,
     folder: RunFolder | Recording | None = None,
     progress: bool = False,
+    repair: bool = False,
 ) -> RunOutcome:
     """Run ``make_method(space=, fidelity=, rng=)`` on ``task`` until ``budget`` is spent.
 
@@ -147,9 +150,11 @@ def run(
             the labels, settings and files that go into it); None records in
             memory only.
         progress: show a progress bar on stderr (after two seconds).
+        repair: cut a damaged ``trials.jsonl`` to the last valid trial before
+            the damage instead of refusing to resume (``hpobench.trials_file``).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise UserError(f"workers must be a positive integer, got {workers!r}.")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"workers must be a positive integer of at most {MAX_WORKERS:,}, got {workers!r}.")
     plan = Plan(seed, budget, workers)
     recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
@@ -164,21 +169,23 @@ def run(
             return outcome
         try:
             with recording.folder.lock():
-                return _run_in_folder(method, task, plan, recording, bar)
+                return _run_in_folder(method, task, plan, recording, bar, repair)
         except OSError as error:  # our own writes: evaluation errors never get here
             raise UserError(f"Cannot write results in {recording.folder.path} ({error.strerror or error}); "
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm) -> RunOutcome:
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm,
+                   repair: bool = False) -> RunOutcome:
     folder = recording.folder
-    recorded = _open_folder(folder, recording.config)
+    recorded = _open_folder(folder, recording.config, task, repair)
     if folder.is_finished():
         wall = sum(r.wall_time + r.optimizer_time for r in recorded)
         return RunOutcome(recorded, folder.read_info().stop_reason or "finished", task.optimum, skipped=True,
                           wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
-    _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum)
+    _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum,
+                 data=data_hashes(task.data_files()))
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
@@ -193,6 +200,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
         raise
     folder.close()
     _write_end(folder, outcome)
+    outcome.repaired = folder.dropped if repair else 0
     return outcome
 
 
@@ -271,6 +279,7 @@ class _Loop:
         self.fidelity_used = 0.0
         self.wall_used = 0.0
         self.started = 0
+        self.failed_in_a_row = 0
 
     def outcome(self, bar: tqdm) -> RunOutcome:
         stop_reason = self.run(bar)
@@ -300,7 +309,8 @@ class _Loop:
             record.optimizer_time += time.perf_counter() - tic
             self._finish(running.trial, record)
             bar.update()
-            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used)
+            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used,
+                                          self.failed_in_a_row)
             if reached:
                 return reached
 
@@ -356,6 +366,7 @@ class _Loop:
         elif self.folder is not None:
             self.folder.append_trial(record)
         self.wall_used += record.wall_time + record.optimizer_time
+        self.failed_in_a_row = self.failed_in_a_row + 1 if record.status == "failed" else 0
         self.records.append(record)
 
     def _check(self, trial: Trial) -> float | None:
@@ -378,18 +389,34 @@ class _Loop:
         return fidelity
 
 
-def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[Record]:
-    """The trials already recorded, after checking the folder holds this run."""
+def _open_folder(folder: RunFolder, config: dict[str, Any] | None, task: Task, repair: bool) -> list[Record]:
+    """The trials already recorded, after checking the folder holds this run, on the same data."""
     if folder.has_run():
-        old = folder.read_info().config
+        info = folder.read_info()
+        old, config = info.config, strict_json(config)  # as run.json holds it
         if old != config:
             keys = sorted(k for k in set(old or {}) | set(config or {}) if (old or {}).get(k) != (config or {}).get(k))
             raise UserError(f"{folder.path} holds a run with other settings (differing in {keys}); "
                             f"delete that folder or choose another study= to keep both.")
-    return folder.read_trials(repair=not folder.is_finished())
+        if not folder.is_finished():
+            _check_same_data(folder, info.data, task)
+    finished = folder.is_finished()
+    return folder.read_trials(repair=not finished, repair_damage=repair and not finished)
 
 
-def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None) -> None:
+def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) -> None:
+    """Refuse to resume a run whose data files changed since it started: it would mix results of both."""
+    now = data_hashes(task.data_files())
+    for path in sorted(set(recorded) | set(now)):
+        if recorded.get(path) != now.get(path):
+            what = "is no longer read" if path not in now else "is new" if path not in recorded else "changed"
+            raise UserError(f"The data file {path} {what} since the run in {folder.path} started, so resuming "
+                            f"would mix results of both; restore it, or delete that folder (or choose another "
+                            f"study=) to start afresh.")
+
+
+def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None,
+                 data: dict[str, str] | None = None) -> None:
     folder = recording.folder
     if folder.has_run():
         info = folder.read_info()
@@ -399,6 +426,8 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
                        study=labels.get("study"), task=labels.get("task"), method=labels.get("method"))
     info.status, info.environment, info.error = "running", environment(), None
     info.optimum, info.optimum_recorded = optimum, True  # for regret in the analysis
+    if data:
+        info.data = data  # SHA-256 of the task's data files: a resume must read the same
     if resumed:
         info.resumed = [*info.resumed, now()]
     folder.write_info(info)

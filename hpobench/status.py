@@ -22,9 +22,11 @@ from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from hpobench.app import CONF_DIR
 from hpobench.callbacks import SWEEP_HISTORY
+from hpobench.cli import end_quietly_on_closed_output, run_command
 from hpobench.errors import UserError
 from hpobench.paths import run_path
 from hpobench.storage import RunFolder, find_runs
@@ -84,14 +86,7 @@ def defaults_for(common: list[str], sweep: DictConfig | None = None) -> dict[str
 
 
 def state_of(path: Path) -> str:
-    folder = RunFolder(path)
-    if folder.is_finished():
-        return "finished"
-    if not folder.has_run():
-        return "missing"
-    if folder.is_locked():
-        return "running"
-    return "failed" if folder.read_info().status == "failed" else "interrupted"
+    return RunFolder(path).state()
 
 
 def command_for(jobs: list[list[str]], hydra_overrides: list[str]) -> list[str]:
@@ -113,19 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hpobench.status", description=__doc__.splitlines()[0])
     parser.add_argument("study", type=Path, help="a study folder made by a sweep (it holds multirun.yaml)")
     args = parser.parse_args(argv)
-    study = args.study
-    if not (study / "multirun.yaml").exists():
-        print(f"{study} holds no multirun.yaml; give the study folder of a sweep made with -m.", file=sys.stderr)
-        return 2
+    return run_command("hpobench.status", lambda: report(args.study))
+
+
+def report(study: Path) -> int:
+    """Print the state of every run of the sweeps into ``study`` and the command that completes them."""
+    if not (study / "multirun.yaml").is_file():
+        raise UserError(f"{study} holds no multirun.yaml; give the study folder of a sweep made with -m.")
     folders: dict[Path, tuple[list[str], list[str]]] = {}  # run folder -> (job overrides, hydra overrides)
     for path in sweep_files(study):
-        sweep = OmegaConf.load(path)
-        jobs, hydra_overrides = sweep_jobs(sweep)
-        try:
-            defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)], sweep)
-        except UserError as error:
-            print(f"hpobench.status: error: {error}", file=sys.stderr)
-            return 2
+        sweep, jobs, hydra_overrides = _read_sweep(path)
+        defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)], sweep)
         for job in jobs:
             folders.setdefault(run_folder(study, job, defaults), (job, hydra_overrides))
     states = {folder: state_of(folder) for folder in folders}
@@ -138,9 +131,33 @@ def main(argv: list[str] | None = None) -> int:
     todo = [folders[folder] for folder, state in states.items() if state in NOT_DONE]
     if todo:
         print("To run what is not finished (finished runs are skipped, interrupted ones resume):")
-        print("\n".join(command_for([job for job, _ in todo], todo[0][1])))
+        print("\n".join(command_for([placed(job, study) for job, _ in todo], todo[0][1])))
+    damaged = [folder for folder, state in states.items() if state == "damaged"]
+    if damaged:
+        print("Damaged runs (their trials.jsonl holds damage a kill cannot leave): move each folder aside to run "
+              "it afresh, or rerun its command with repair=true to cut trials.jsonl to the last valid trial:")
+        print("\n".join(f"  {folder.resolve()}" for folder in damaged))
     return 0
 
 
+def placed(job: list[str], study: Path) -> list[str]:
+    """The job's overrides with ``results_dir`` and ``study`` as absolute as the study folder given, so that
+    the printed command writes into that folder from wherever it is pasted."""
+    place = study.resolve()
+    kept = [o for o in job if o.split("=", 1)[0].lstrip("+~") not in ("results_dir", "study")]
+    return [*kept, f"results_dir={place.parent}", f"study={place.name}"]
+
+
+def _read_sweep(path: Path) -> tuple[DictConfig, list[list[str]], list[str]]:
+    """The sweep file and its ``sweep_jobs``, with one sentence for a file that is not a sweep Hydra wrote."""
+    try:
+        sweep = OmegaConf.load(path)
+        return (sweep, *sweep_jobs(sweep))
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, OmegaConfBaseException, HydraException) as error:
+        raise UserError(f"{path} is not a sweep file written by Hydra ({type(error).__name__}); "
+                        f"restore it or run the sweep again.") from None
+
+
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())

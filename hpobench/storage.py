@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hpobench import trials_file
 from hpobench.errors import UserError
 from hpobench.run_info import RunInfo
 from hpobench.trial import Record
@@ -75,6 +76,28 @@ def fingerprint(content: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+UNKNOWN_WHEN_NOT_FINITE = ("optimum", "best_loss")  # run.json keys whose non-finite value means "unknown"
+
+
+def strict_json(value: Any, key: str | None = None) -> Any:
+    """``value`` with every non-finite float replaced, so that strict JSON readers accept run.json.
+
+    ``optimum`` and ``best_loss`` become null (unknown); any other non-finite
+    number (a setting such as ``upper: .inf``) becomes the string ``"NaN"``,
+    ``"Infinity"`` or ``"-Infinity"``, Python's own spelling, so the setting
+    stays readable and a resumed run compares its settings in the same form.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if key in UNKNOWN_WHEN_NOT_FINITE else json.dumps(value)
+    if isinstance(value, np.generic):
+        return strict_json(value.item(), key)
+    if isinstance(value, dict):
+        return {k: strict_json(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def clean_float(x: float | None) -> float | None:
     """None for missing or non-finite numbers, which JSON cannot hold."""
     return None if x is None or not math.isfinite(x) else float(x)
@@ -86,6 +109,7 @@ class RunFolder:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._trials_file = None
+        self.dropped = 0  # lines the last repairing read_trials cut off
 
     @property
     def trials_path(self) -> Path:
@@ -98,31 +122,47 @@ class RunFolder:
         return (self.path / RUN_INFO).exists()
 
     def read_info(self) -> RunInfo:
-        """The run's run.json; one of an unknown schema version is a UserError."""
+        """The run's run.json; one that is not valid JSON or of an unknown schema version is a UserError."""
         path = self.path / RUN_INFO
-        return RunInfo.from_dict(json.loads(path.read_text()), source=str(path))
+        try:
+            data = json.loads(path.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise UserError(f"{path} is not valid JSON ({error}), so it was not written by hpobench or was damaged; "
+                            f"move that run folder aside, or restore the file.") from None
+        if not isinstance(data, dict):
+            raise UserError(f"{path} is not a JSON object, so it is not a run.json of hpobench; move that run "
+                            f"folder aside, or restore the file.")
+        return RunInfo.from_dict(data, source=str(path))
 
     def write_info(self, info: RunInfo) -> None:
-        write_atomic(self.path / RUN_INFO, json.dumps(info.to_dict(), indent=2, default=_jsonable) + "\n")
+        """Write run.json as strict JSON (see ``strict_json``), atomically."""
+        text = json.dumps(strict_json(info.to_dict()), indent=2, default=_jsonable, allow_nan=False)
+        write_atomic(self.path / RUN_INFO, text + "\n")
 
-    def read_trials(self, repair: bool = False) -> list[Record]:
-        """The recorded trials in finishing order, in the layout run.json names.
+    def read_trials(self, repair: bool = False, repair_damage: bool = False) -> list[Record]:
+        """The recorded trials in finishing order, in the layout run.json names
+        (``hpobench.trials_file`` says what counts as damage).
 
-        A last line without its newline was cut off by a kill mid-write; it is
-        ignored, and with ``repair`` removed so that appending can go on.
+        A last line cut short by a kill is ignored, and with ``repair``
+        removed so that appending can go on; other damage is a UserError,
+        unless ``repair_damage``: then the file is cut to the trials before
+        it and ``dropped`` says how many lines went.
         """
+        self.dropped = 0
         if not self.trials_path.exists():
             return []
         schema = self.read_info().trial_schema_version if self.has_run() else 1
         data = self.trials_path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        if repair and len(complete) != len(data):
+        parsed = trials_file.parse(data, self.trials_path, repair_damage)
+        if repair and (parsed.keep < len(data) or parsed.newline):
             with open(self.trials_path, "r+b") as f:
-                f.truncate(len(complete))
-        # one parse for the whole file: per-line json.loads costs more than the parsing itself
-        rows = json.loads(b"[" + b",".join(complete.splitlines()) + b"]")
+                f.truncate(parsed.keep)
+                if parsed.newline:  # a whole last record whose newline a kill left out
+                    f.seek(parsed.keep)
+                    f.write(b"\n")
+            self.dropped = parsed.dropped
         try:
-            return [Record.from_dict(row, schema) for row in rows]
+            return [Record.from_dict(row, schema) for row in parsed.rows]
         except KeyError as error:
             raise UserError(f"{self.trials_path} has a trial without the field {error}, so it was not written "
                             f"by hpobench; delete that run folder or restore the file.") from None
@@ -139,26 +179,40 @@ class RunFolder:
         """Hold this folder for one process; a second one is refused with the holder's name.
 
         An flock on ``.lock``: the kernel drops it when the holder dies, even
-        by SIGKILL, so a killed run never leaves a stale lock behind.
+        by SIGKILL, so a killed run never leaves a stale lock behind. The
+        holder removes ``.lock`` when it ends, so a process that opened the
+        file just before that may lock a file no longer in the folder; the
+        lock counts only when the locked file is still the folder's ``.lock``
+        (same inode), else it is taken again on the new file.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise UserError(f"{self.path} is being written by {holder}; wait for it to end "
-                            f"or choose another study=.") from None
+        handle = self._take_lock()
         handle.truncate(0)
         handle.write(f"process {os.getpid()} on {socket.gethostname()}")
         handle.flush()
         try:
             yield
         finally:
-            os.unlink(self.path / LOCK)
+            os.unlink(self.path / LOCK)  # while still holding it: a process that locks the old file sees it gone
             handle.close()
+
+    def _take_lock(self) -> Any:
+        while True:
+            handle = open(self.path / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the caller)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                handle.close()
+                raise UserError(f"{self.path} is being written by {holder}; wait for it to end "
+                                f"or choose another study=.") from None
+            try:
+                if os.stat(self.path / LOCK).st_ino == os.fstat(handle.fileno()).st_ino:
+                    return handle
+            except FileNotFoundError:
+                pass
+            handle.close()  # locked a .lock that its holder removed meanwhile: try the folder's current one
 
     def is_locked(self) -> bool:
         """Whether a live process holds this folder now."""
@@ -172,6 +226,28 @@ class RunFolder:
             fcntl.flock(handle, fcntl.LOCK_UN)
         return False
 
+    def state(self) -> str:
+        """Where the run stands; the one definition that list_runs, status, verify and the analysis use.
+
+        ``finished``: the ``done`` marker exists (written last, after run.json
+        has its final state, so a run killed between the two is not
+        finished); ``missing``: no run.json; ``running``: a live process holds
+        the folder; ``damaged``: trials.jsonl holds damage a kill cannot leave
+        (see ``hpobench.trials_file``); ``failed``: the last attempt raised;
+        else ``interrupted``.
+        """
+        if self.is_finished():
+            return "finished"
+        if not self.has_run():
+            return "missing"
+        if self.is_locked():
+            return "running"
+        try:
+            self.read_trials()
+        except UserError:
+            return "damaged"
+        return "failed" if self.read_info().status == "failed" else "interrupted"
+
     def mark_done(self) -> None:
         (self.path / DONE).touch()
 
@@ -183,10 +259,24 @@ class RunFolder:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to; renamed to ``path`` when the block ends without error.
+
+    A kill or an error midway leaves ``path`` as it was (and at most a hidden
+    ``.<name>.<pid>.tmp``, removed on errors), never a truncated file under the final name.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def find_runs(root: str | os.PathLike) -> list[Path]:
@@ -195,11 +285,12 @@ def find_runs(root: str | os.PathLike) -> list[Path]:
 
 
 def list_runs(root: str | os.PathLike) -> pd.DataFrame:
-    """One row per run below ``root``: study, task, method, seed, status, trials, path."""
+    """One row per run below ``root``: study, task, method, seed, status (``RunFolder.state``), trials, path."""
     rows = []
     for path in find_runs(root):
-        info = RunFolder(path).read_info()
-        rows.append({**info.labels, "status": info.status, "stop_reason": info.stop_reason,
+        folder = RunFolder(path)
+        info = folder.read_info()
+        rows.append({**info.labels, "status": folder.state(), "stop_reason": info.stop_reason,
                      "n_trials": info.n_trials, "path": str(path)})
     return pd.DataFrame(rows, columns=["study", "task", "method", "seed", "status", "stop_reason", "n_trials", "path"])
 

@@ -3,13 +3,14 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from _analysis_runs import write_run
 
 from hpobench.analysis import analyse
 from hpobench.analysis.__main__ import main
 from hpobench.analysis.curves import AXES, ranks_over_time, traces
-from hpobench.analysis.runs import fill_optima, read_runs
+from hpobench.analysis.runs import read_runs
 from hpobench.storage import load_results
 
 SEEDS = range(5)
@@ -112,13 +113,14 @@ def test_a_folder_of_runs_without_trials_lists_them_and_plots_nothing(tmp_path):
     assert "hand/t/a/seed=0 (running)" in runs and "hand/t/a/seed=0 (no trial recorded)" in runs
 
 
-def test_optimum_is_found_from_the_task_config_of_older_runs(tmp_path):
+def test_older_runs_without_a_recorded_optimum_have_none_and_no_task_is_built(tmp_path):
     branin = {"_target_": "hpobench.tasks.synthetic.Branin", "cost": 1.0}
     write_run(tmp_path, "branin", "a", 0, [1.0], task_config=branin)
-    write_run(tmp_path, "other", "a", 0, [1.0])  # a task that cannot be built here: no optimum
-    runs = fill_optima(read_runs(tmp_path)).set_index("task")
-    assert runs.loc["branin", "optimum"] == pytest.approx(5 / (4 * np.pi))
-    assert np.isnan(runs.loc["other", "optimum"])
+    write_run(tmp_path, "t", "a", 0, [1.0], optimum=0.5)
+    report = analyse(tmp_path, tmp_path / "out")
+    runs = read_runs(tmp_path).set_index("task")
+    assert runs.loc["t", "optimum"] == 0.5 and pd.isna(runs.loc["branin", "optimum"])
+    assert report.figures  # the curves of branin show its loss
 
 
 def test_cli_with_median_bands(tmp_path, capsys):

@@ -72,3 +72,22 @@ def test_a_sweep_with_configs_from_outside_the_repository_is_composed_with_its_o
     assert "1 finished, 1 missing" in status.stdout and "not in sweep" not in status.stdout
     command = status.stdout.split("interrupted ones resume):\n", 1)[1].strip()
     assert f"hydra.searchpath=[file://{conf}]" in shlex.split(command)
+
+
+def test_the_printed_command_works_from_another_folder(tmp_path):
+    """A sweep made with a relative results_dir; status's command, pasted elsewhere, completes that study."""
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    sweep = ["-m", "seed=0,1", "budget.evals=3", "results_dir=results", "study=rel", NO_ANALYSIS]
+    subprocess.run([sys.executable, "-m", "hpobench", *sweep], cwd=tmp_path / "here", env=cli_env(), check=True,
+                   capture_output=True, timeout=300)
+    study = tmp_path / "here" / "results" / "rel"
+    shutil.rmtree(study / "branin" / "random" / "seed=1")
+    status = subprocess.run([sys.executable, "-m", "hpobench.status", "results/rel"], cwd=tmp_path / "here",
+                            env=cli_env(), check=True, capture_output=True, text=True, timeout=120)
+    command = status.stdout.split("interrupted ones resume):\n", 1)[1].strip().splitlines()[0]
+    assert f"results_dir={study.parent}" in shlex.split(command)
+    subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=tmp_path / "elsewhere", env=cli_env(),
+                   check=True, capture_output=True, timeout=300)
+    assert (study / "branin" / "random" / "seed=1" / "done").exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []

@@ -34,9 +34,10 @@ def test_list_runs_shows_unfinished_runs_and_runs_without_trials(tmp_path):
     folder = RunFolder(tmp_path / "st/branin/random/seed=1")
     info = folder.read_info()
     folder.write_info(dataclasses.replace(info, status="running"))
+    (folder.path / "done").unlink()  # killed while running: not finished
     folder.trials_path.write_text("")
     runs = list_runs(tmp_path).set_index("seed")
-    assert runs.loc[0, "status"] == "finished" and runs.loc[1, "status"] == "running"
+    assert runs.loc[0, "status"] == "finished" and runs.loc[1, "status"] == "interrupted"
     assert len(cut.records) == 4 and len(load_results(tmp_path)) == 4
 
 

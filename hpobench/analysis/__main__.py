@@ -7,6 +7,7 @@ import sys
 
 from hpobench.analysis.report import CD_BLOCKS, INCUMBENTS, Options, analyse
 from hpobench.analysis.stats import BANDS
+from hpobench.cli import check_not_shadowed, end_quietly_on_closed_output
 from hpobench.errors import UserError
 
 
@@ -36,6 +37,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
+        check_not_shadowed()
         options = Options(band=args.band, points=args.points, alpha=args.alpha, cd_blocks=args.cd_blocks,
                           include_unfinished=args.include_unfinished, incumbent=args.incumbent)
         report = analyse(args.root, args.out, options)
@@ -47,4 +49,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())

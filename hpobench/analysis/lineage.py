@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from hpobench.analysis.style import COLOURS, figure, save, styled
+from hpobench.cli import check_writable, end_quietly_on_closed_output, run_command
+from hpobench.errors import UserError
 from hpobench.storage import RunFolder
 from hpobench.trial import Record
 
@@ -72,14 +74,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", type=Path, help="the folder of one PBT run (it holds trials.jsonl)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the figure (default: the run folder)")
     args = parser.parse_args(argv)
-    records = RunFolder(args.run).read_trials()
+    return run_command("hpobench.analysis.lineage", lambda: _plot(args.run, args.out or args.run))
+
+
+def _plot(run: Path, out: Path) -> int:
+    records = RunFolder(run).read_trials()
     if not records:
-        print(f"{args.run} holds no trials; give the folder of a PBT run.", file=sys.stderr)
-        return 2
-    for path in plot_schedules(records, args.out or args.run):
+        raise UserError(f"{run} holds no trials; give the folder of a PBT run.")
+    if any(r.fidelity is None for r in records) or all(r.parent is None for r in records):
+        raise UserError(f"{run} is not a PBT run (its trials have no fidelity or continue no parent); "
+                        f"give the folder of a PBT run.")
+    check_writable(out, "give a writable folder with --out")
+    for path in plot_schedules(records, out):
         print(path)
     return 0
 
 
 if __name__ == "__main__":
+    end_quietly_on_closed_output()
     sys.exit(main())

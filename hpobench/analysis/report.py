@@ -19,14 +19,16 @@ import pandas as pd
 
 from hpobench.analysis import cost, plots, tables
 from hpobench.analysis.curves import AXES, final, grid_curves, ranks_over_time, traces
-from hpobench.analysis.runs import KEYS, Inventory, describe, fill_optima, inventory, read_runs
+from hpobench.analysis.runs import KEYS, Inventory, describe, inventory, read_runs
 from hpobench.analysis.stats import BANDS, critical_difference, friedman
 from hpobench.analysis.style import method_styles
+from hpobench.cli import check_writable
 from hpobench.errors import UserError
-from hpobench.storage import load_results
+from hpobench.storage import load_results, write_atomic
 
 CD_BLOCKS = ("auto", "task", "task-seed")
 INCUMBENTS = ("any", "full")
+MAX_POINTS = 100_000  # grid points per curve; more only fill memory (a figure shows a few hundred)
 MIN_TASKS_AS_BLOCKS = 5  # with fewer tasks, "auto" compares over (task, seed) pairs
 
 
@@ -64,8 +66,8 @@ class Options:
             raise UserError(f"incumbent must be one of {', '.join(INCUMBENTS)}, got {self.incumbent!r}.")
         if not 0 < self.alpha < 1:
             raise UserError(f"alpha must lie between 0 and 1, got {self.alpha}.")
-        if self.points < 2:
-            raise UserError(f"points must be at least 2, got {self.points}.")
+        if not 2 <= self.points <= MAX_POINTS:
+            raise UserError(f"points must be at least 2 and at most {MAX_POINTS:,}, got {self.points}.")
 
 
 @dataclass
@@ -118,12 +120,13 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
     runs = read_runs(root)
     if runs.empty:
         raise UserError(f"No runs below {root} (no run.json found); give the folder that holds the results.")
-    runs = fill_optima(runs)
+    runs["optimum"] = runs["optimum"].astype(float)  # None (not recorded, or unknown): nan
     trials = load_results(root)
     inv = inventory(runs, trials)
     if out is None:
         is_study = set(runs["study"]) == {root.resolve().name}
         out = (root.parent if is_study else root) / "analysis"
+    check_writable(Path(out), "give a writable folder with --out")
     report = Report(Path(out), problems=describe(inv))
     used = _usable(inv, options)
     if not trials.empty:
@@ -243,6 +246,5 @@ def _runs_markdown(inv: Inventory) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)  # a killed analysis leaves no truncated file under its final name
     return path

@@ -1,5 +1,10 @@
 """Which runs a results folder holds, and what is wrong with them.
 
+The analysis reads run.json and trials.jsonl as data and never builds a
+task or a method from them (so a crafted results folder cannot run code):
+what it needs, such as the optimum, is recorded in run.json; runs recorded
+before the optimum was have none, and their curves show the loss.
+
 The analysis never drops a run silently: runs that are unfinished, that
 failed (every trial failed, or no trial recorded), that are missing from a
 study's full grid of tasks x methods x seeds, or that were made with other
@@ -91,31 +96,6 @@ def _describe_env(env: dict[str, Any]) -> str:
     versions = env.get("versions") or {}
     text = ", ".join(f"{name} {versions[name]}" for name in sorted(versions))
     return f"{text}; git {env.get('git_commit')}"
-
-
-def fill_optima(runs: pd.DataFrame) -> pd.DataFrame:
-    """Fill the ``optimum`` of runs recorded before run.json held it, from their task config.
-
-    The task is instantiated once per distinct config. A task that cannot be
-    built here (a data file missing, say) keeps no optimum; its curves show
-    the loss.
-    """
-    runs = runs.copy()
-    todo = ~runs["optimum_recorded"] & (runs["task_config"] != "null")
-    for text in runs.loc[todo, "task_config"].unique():
-        runs.loc[todo & (runs["task_config"] == text), "optimum"] = _optimum_of(json.loads(text))
-    runs["optimum"] = runs["optimum"].astype(float)
-    return runs
-
-
-def _optimum_of(task_config: dict[str, Any]) -> float | None:
-    from hydra.utils import instantiate  # only needed for old runs
-
-    try:
-        optimum = instantiate(task_config).optimum
-    except Exception:  # a task we cannot build here simply has no known optimum
-        return None
-    return None if optimum is None else float(optimum)
 
 
 def inventory(runs: pd.DataFrame, trials: pd.DataFrame) -> Inventory:

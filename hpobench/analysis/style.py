@@ -23,6 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from hpobench.storage import atomic_target
+
 # Saving PDFs subsets fonts with fontTools, which logs every step at INFO; under
 # Hydra's logging (INFO to stdout) that would bury the figure paths.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -122,7 +124,8 @@ def save(fig: Figure, path: Path) -> list[Path]:
     constrained = fig.get_layout_engine() is not None
     for suffix in (".pdf", ".png"):
         target = path.with_suffix(suffix)
-        fig.savefig(target, bbox_inches=None if constrained else "tight")
+        with atomic_target(target) as tmp:  # a killed analysis leaves no truncated figure under its final name
+            fig.savefig(tmp, format=suffix[1:], bbox_inches=None if constrained else "tight")
         written.append(target)
         if constrained:
             fig.set_layout_engine("none")  # laid out for the first file: keep that layout for the second

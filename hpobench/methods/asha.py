@@ -6,6 +6,7 @@ import bisect
 import math
 
 from hpobench.methods._brackets import resolve, rung_fidelities
+from hpobench.methods._settings import number
 from hpobench.methods.base import Method
 from hpobench.trial import Result, Trial
 
@@ -42,6 +43,7 @@ class ASHA(Method):
         self.eta = eta
         self.min_fidelity = min_fidelity
         self.max_fidelity = max_fidelity
+        self._check_settings()
         self.range = resolve(fidelity, eta, min_fidelity, max_fidelity, "ASHA")
         self.rungs: tuple[float, ...] = rung_fidelities(self.range.s_max, self.range) if self.range else ()
         # Per rung: finished trials as sorted (loss, trial id), and the ids promoted from it.
@@ -49,6 +51,11 @@ class ASHA(Method):
         self.promoted: list[set[int]] = [set() for _ in self.rungs]
         self.configs: dict[int, dict] = {}  # trial id -> config
         self.rung_of: dict[int, int] = {}  # trial id -> its rung
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError); ``resolve`` checks eta and the fidelity range."""
+        number("min_fidelity", self.min_fidelity, 0, low_open=True, none=True)
+        number("max_fidelity", self.max_fidelity, 0, low_open=True, none=True)
 
     def promotable(self, rung: int) -> int | None:
         """The best trial of ``rung`` in its top ``1/eta`` that was not promoted yet, or None."""

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from hpobench._math.kde import ProductKDE
-from hpobench.errors import UserError
+from hpobench.methods._settings import number, whole
 from hpobench.methods.hyperband import Hyperband
 from hpobench.space import Config
 from hpobench.trial import Result, Trial
@@ -69,9 +69,13 @@ class BOHB(Hyperband):
 
     def _check_settings(self) -> None:
         """Refuse settings outside their ranges (UserError), before the first ask."""
-        if not 0 < self.top_n_percent < 100 or not 0 <= self.random_fraction <= 1 or self.num_samples < 1:
-            raise UserError("BOHB needs 0 < top_n_percent < 100, 0 <= random_fraction <= 1 and num_samples >= 1; "
-                            "fix the method.* settings.")
+        super()._check_settings()
+        whole("min_points_in_model", self.min_points_in_model, 1, none=True)
+        number("top_n_percent", self.top_n_percent, 0, 100, low_open=True, high_open=True)
+        whole("num_samples", self.num_samples, 1)
+        number("random_fraction", self.random_fraction, 0, 1)
+        number("bandwidth_factor", self.bandwidth_factor, 0, low_open=True)
+        number("min_bandwidth", self.min_bandwidth, 0)
 
     @property
     def min_points(self) -> int:

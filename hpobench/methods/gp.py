@@ -12,6 +12,7 @@ from hpobench._math.acquisition import log_ei, log_ei_grad
 from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, default_start, fit_hyper
 from hpobench._math.threads import single_blas_thread
 from hpobench.errors import UserError
+from hpobench.methods._settings import number, whole
 from hpobench.methods.base import Method
 from hpobench.trial import Result, Trial
 
@@ -79,15 +80,24 @@ class GPBO(Method):
         self.local_scale = local_scale
         self.n_polish = n_polish
         self.restart_every = restart_every
-        if n_initial < 1 or n_candidates < 1 or n_candidates & (n_candidates - 1) or restart_every < 1:
-            raise UserError("method.n_initial and method.restart_every must be >= 1 and method.n_candidates a "
-                            f"power of two (Sobol points), got {n_initial}, {restart_every} and {n_candidates}; "
-                            "fix the method.* setting.")
+        self._check_settings()
         self._x: list[np.ndarray] = []
         self._y: list[float] = []
         self._pending: dict[int, np.ndarray] = {}
         self._design: np.ndarray | None = None
         self._hyper: Hyper | None = None
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        whole("n_initial", self.n_initial, 1)
+        whole("n_candidates", self.n_candidates, 1)
+        if self.n_candidates & (self.n_candidates - 1):
+            raise UserError(f"method.n_candidates must be a power of two (Sobol points), got {self.n_candidates}; "
+                            f"fix the method.* setting.")
+        whole("n_local", self.n_local, 0)
+        number("local_scale", self.local_scale, 0, low_open=True)
+        whole("n_polish", self.n_polish, 0)
+        whole("restart_every", self.restart_every, 1)
 
     def ask(self) -> Trial:
         if self._asked < self.n_initial:

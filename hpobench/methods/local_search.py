@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hpobench.errors import UserError
+from hpobench.methods._settings import number, whole
 from hpobench.methods.base import Method
 from hpobench.space import Config
 from hpobench.trial import Result, Trial
@@ -38,11 +38,10 @@ class LocalSearch(Method):
 
     def __init__(self, space, fidelity, rng, num_init: int = 1, first_improvement: bool = False, step: float = 0.1):
         super().__init__(space, fidelity, rng)
-        if isinstance(num_init, bool) or not isinstance(num_init, int) or num_init < 1:
-            raise UserError(f"method.num_init must be a positive integer, got {num_init!r}.")
         self.num_init = num_init
         self.first_improvement = first_improvement
         self.step = step
+        self._check_settings()
         self.known: dict[tuple, float | None] = {}  # every config asked: its loss, or None while pending
         self.centre: Config | None = None
         self.centre_loss = float("inf")
@@ -51,6 +50,11 @@ class LocalSearch(Method):
         self.neighbourhood: list[tuple] = []
         self.starts: list[tuple] = []  # random starting points of this restart
         self._restart()
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        whole("num_init", self.num_init, 1)
+        number("step", self.step, 0, 1, low_open=True)
 
     # ----- asking ---------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from hpobench.errors import UserError
+from hpobench.methods._settings import number, one_of, whole
 from hpobench.methods.base import Method
 from hpobench.space import Config
 from hpobench.trial import Result, Trial
@@ -76,8 +77,7 @@ class PBT(Method):
         self.perturbation = perturbation
         self.noise_std = noise_std
         self.synchronous = synchronous
-        if perturbation not in ("multiply", "gaussian"):
-            raise UserError(f"method.perturbation must be multiply or gaussian, got {perturbation!r}.")
+        self._check_settings()
         self.initial = [dict(c) for c in initial or []]
         for config in self.initial:
             problem = space.check(config)
@@ -91,6 +91,20 @@ class PBT(Method):
         self._member_of: dict[int, int] = {}  # trial id -> member
         self._generation: deque[int] = deque()  # synchronous: members of this generation still to be asked
         self._ranked: list[_Member] = []  # synchronous: the members as they were when this generation began
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        whole("population_size", self.population_size, 1)
+        number("ready", self.ready, 0, low_open=True, none=True)
+        number("quantile", self.quantile, 0, 0.5, low_open=True)
+        number("resample_probability", self.resample_probability, 0, 1)
+        if len(self.perturb_factors) != 2:
+            raise UserError(f"method.perturb_factors must be two factors such as [0.8, 1.2], got "
+                            f"{list(self.perturb_factors)}; fix the method.* setting.")
+        for factor in self.perturb_factors:
+            number("perturb_factors", factor, 0, low_open=True)
+        one_of("perturbation", self.perturbation, ("multiply", "gaussian"))
+        number("noise_std", self.noise_std, 0)
 
     def _step(self) -> float:
         step = self.ready if self.ready is not None else max(self.fidelity.min, self.fidelity.max / 10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hpobench.methods._settings import whole
 from hpobench.methods.base import Method
 from hpobench.trial import Trial
 
@@ -23,7 +24,12 @@ class RandomSearch(Method):
     def __init__(self, space, fidelity, rng, block: int = 256):
         super().__init__(space, fidelity, rng)
         self.block = block
+        self._check_settings()
         self._ready: list = []
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        whole("block", self.block, 1)
 
     def ask(self) -> Trial:
         if not self._ready:

@@ -6,7 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from hpobench.errors import UserError
+from hpobench.methods._settings import number, whole
 from hpobench.methods.base import Method
 from hpobench.space import Config, Space
 from hpobench.trial import Result, Trial
@@ -38,13 +38,17 @@ class RegularizedEvolution(Method):
 
     def __init__(self, space, fidelity, rng, population_size: int = 10, sample_size: int = 3, step: float = 0.1):
         super().__init__(space, fidelity, rng)
-        for name, value in (("population_size", population_size), ("sample_size", sample_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UserError(f"method.{name} must be a positive integer, got {value!r}.")
         self.population_size = population_size
         self.sample_size = sample_size
         self.step = step
+        self._check_settings()
         self.population: deque[tuple[Config, float]] = deque()  # oldest on the left
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        whole("population_size", self.population_size, 1)
+        whole("sample_size", self.sample_size, 1)
+        number("step", self.step, 0, 1, low_open=True)
 
     def ask(self) -> Trial:
         if len(self.population) < self.population_size:

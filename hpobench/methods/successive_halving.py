@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from hpobench.methods._brackets import Bracket, FidelityRange, bracket, resolve
+from hpobench.methods._settings import number, whole
 from hpobench.methods.base import Method
 from hpobench.space import Config
 from hpobench.trial import Result, Trial
@@ -111,11 +112,19 @@ class SuccessiveHalving(Method):
         self.max_fidelity = max_fidelity
         self.max_brackets = max_brackets
         self.wait = wait
+        SuccessiveHalving._check_settings(self)  # only these settings: a subclass checks its own once it has them
         # Checked here so bad settings stop the run before its first trial.
         self.range: FidelityRange | None = resolve(fidelity, eta, min_fidelity, max_fidelity, type(self).__name__)
         self.opened = 0  # brackets started so far
         self.active: list[BracketRun] = []  # oldest first
         self.owner: dict[int, BracketRun] = {}  # pending trial id -> its bracket
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask; ``resolve`` checks eta and
+        the fidelity range against the task's."""
+        whole("max_brackets", self.max_brackets, 1, none=True)
+        number("min_fidelity", self.min_fidelity, 0, low_open=True, none=True)
+        number("max_fidelity", self.max_fidelity, 0, low_open=True, none=True)
 
     def schedule(self) -> list[Bracket]:
         """The brackets to cycle through; successive halving has one."""

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from hpobench._math.parzen import fit_parzen, older_smaller_weights
-from hpobench.errors import UserError
+from hpobench.methods._settings import number, one_of, whole
 from hpobench.methods.base import Method
 from hpobench.trial import Result, Trial
 
@@ -88,12 +88,13 @@ class TPE(Method):
 
     def _check_settings(self) -> None:
         """Refuse settings outside their ranges (UserError), before the first ask."""
-        _check(0 < self.gamma <= 1, f"method.gamma must be in (0, 1], got {self.gamma}")
-        _check(self.n_candidates >= 1 and self.n_startup >= 0,
-               "method.n_candidates must be >= 1 and method.n_startup >= 0")
-        _check(0 < self.categorical_top < 1, f"method.categorical_top must be in (0, 1), got {self.categorical_top}")
-        _check(self.bandwidth in ("hyperopt", "scott"),
-               f"method.bandwidth must be 'hyperopt' or 'scott', got {self.bandwidth!r}")
+        whole("n_startup", self.n_startup, 0)
+        number("gamma", self.gamma, 0, 1, low_open=True)
+        whole("n_candidates", self.n_candidates, 1)
+        number("prior_weight", self.prior_weight, 0)
+        number("min_bandwidth", self.min_bandwidth, 0)
+        number("categorical_top", self.categorical_top, 0, 1, low_open=True, high_open=True)
+        one_of("bandwidth", self.bandwidth, ("hyperopt", "scott"))
 
     def ask(self) -> Trial:
         modelled = len(self._losses) >= self.n_startup
@@ -131,9 +132,4 @@ class TPE(Method):
         else:  # each parameter picks its own best candidate value
             best = cands[np.argmax(score, axis=0), np.arange(cands.shape[1])]
         return self.space.choice_centres(best)
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise UserError(f"{message}; fix the method.* setting.")
 

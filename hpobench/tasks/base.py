@@ -58,5 +58,11 @@ class Task:
         """Called by the runner once a run has finished (not when it was
         interrupted): drop files no later trial can use. The default does nothing."""
 
+    def data_files(self) -> list[Path]:
+        """The files of data this task reads that are not shipped with hpobench (a user's table, a converted
+        benchmark). Their SHA-256 goes into run.json, and a run resumes only against the same content; shipped
+        data is identified by the package version. The default: none."""
+        return []
+
     def capabilities(self) -> frozenset[str]:
         return frozenset(self.supports) | ({"fidelity"} if self.fidelity else frozenset())

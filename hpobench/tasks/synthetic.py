@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class Branin(Task):
     minimisers = ((-math.pi, 12.275), (math.pi, 2.275), (3 * math.pi, 2.475))
 
     def __init__(self, cost: float = 1.0):
-        self.cost = cost
+        self.cost = simulated_seconds(cost)
 
     @cached_property
     def space(self) -> Space:
@@ -81,7 +82,7 @@ class _Hartmann(Task):
     dim: int
 
     def __init__(self, cost: float = 1.0):
-        self.cost = cost
+        self.cost = simulated_seconds(cost)
 
     @cached_property
     def space(self) -> Space:
@@ -123,7 +124,7 @@ class Levy(Task):
 
     def __init__(self, dim: int = 10, cost: float = 1.0):
         self.dim = dim
-        self.cost = cost
+        self.cost = simulated_seconds(cost)
 
     @cached_property
     def space(self) -> Space:
@@ -168,7 +169,7 @@ class MultiFidelityHartmann(Task):
         self.noise = noise
         self.min_fidelity = min_fidelity
         self.max_fidelity = max_fidelity
-        self.cost = cost
+        self.cost = simulated_seconds(cost)
 
     @cached_property
     def space(self) -> Space:
@@ -192,3 +193,11 @@ class MultiFidelityHartmann(Task):
             value += abs(np.random.default_rng(seed).normal()) * self.noise * (1 - s)
         cost = (0.05 + 0.95 * (z / self.max_fidelity) ** 2) * self.cost
         return Result(value, cost)
+
+
+def simulated_seconds(cost: Any) -> Any:
+    """``task.cost`` checked: a negative or non-finite cost would stop no budget (a run of failed trials at no
+    simulated time never reaches ``budget.sim_time``)."""
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost < 0:
+        raise UserError(f"task.cost must be a finite number of simulated seconds >= 0, got {cost!r}.")
+    return cost  # as given: an int stays an int in the records

@@ -31,6 +31,7 @@ schedules.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
@@ -66,10 +67,31 @@ def read_table(path: str | Path | None) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"The table {path} does not exist; point task.path at a parquet or CSV file.")
     if path.suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if ".csv" in path.suffixes:
-        return pd.read_csv(path)
-    raise UserError(f"Cannot read {path.name}: give a .parquet or .csv (optionally compressed) file.")
+        kind, read = "parquet", pd.read_parquet
+    elif ".csv" in path.suffixes:
+        kind, read = "CSV", pd.read_csv
+    else:
+        raise UserError(f"Cannot read {path.name}: give a .parquet or .csv (optionally compressed) file.")
+    try:
+        frame = read(path)
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text (UTF-16, another encoding, or not text at all); "
+                        f"save it as UTF-8 CSV.") from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path} is empty; give a table with a header row and at least one row.") from None
+    except pd.errors.ParserError as error:
+        raise UserError(f"{path} is not a well-formed CSV file ({_first_line(error)}); every row must have "
+                        f"as many fields as the header.") from None
+    except (OSError, EOFError, ValueError, ImportError, zlib.error) as error:  # corrupt, not parquet, no codec
+        raise UserError(f"Cannot read {path} as {kind} ({_first_line(error)}); check that the file is intact "
+                        f"and of the kind its name says.") from None
+    if frame.empty:
+        raise UserError(f"{path} holds no rows; give a table with at least one row below its header.")
+    return frame
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 class TabularTask(Task):
@@ -119,6 +141,10 @@ class TabularTask(Task):
     def load_frame(self) -> pd.DataFrame:
         """The table; subclasses that ship their own data override this."""
         return read_table(self.path)
+
+    def data_files(self) -> list[Path]:
+        shipped = self.path is None or str(self.path).startswith(PACKAGE_PREFIX)
+        return [] if shipped else [Path(self.path)]
 
     # ----- the built table: space, index, arrays -------------------------------------------------
 
@@ -219,6 +245,7 @@ def _build(task: TabularTask, frame: pd.DataFrame) -> _Built:
     built.index = {key: code for code, key in enumerate(keys)}
     built.levels, built.fidelity, level_codes = (), None, np.zeros(len(frame), dtype=np.int64)
     if task.fidelity_column is not None:
+        _numbers(task, frame[task.fidelity_column], "fidelity")  # levels keep the column's type (ints stay ints)
         values = frame[task.fidelity_column].to_numpy()
         built.levels = tuple(np.unique(values).tolist())
         built.fidelity = _fidelity(task.fidelity_column, built.levels)
@@ -316,8 +343,17 @@ def _fidelity(name: str, levels: tuple[float, ...]) -> Fidelity:
     return Fidelity(name, levels[0], levels[-1], integer)
 
 
+def _numbers(task: TabularTask, column: pd.Series, role: str) -> np.ndarray:
+    """The column as floats; one sentence when it holds something else (text, say)."""
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        odd = next((v for v in column.tolist() if not isinstance(v, (int, float)) or isinstance(v, bool)), None)
+        raise UserError(f"The {role} column {column.name!r} of {task.path} must hold numbers, but holds {odd!r}; "
+                        f"name a numeric column or fix the table.")
+    return column.to_numpy(dtype=float)
+
+
 def _as_loss(task: TabularTask, column: pd.Series) -> np.ndarray:
-    values = column.to_numpy(dtype=float)
+    values = _numbers(task, column, "metric")
     if not task.maximize:
         return values
     return (0.0 if task.upper is None else float(task.upper)) - values
@@ -330,7 +366,7 @@ def _costs(task: TabularTask, frame: pd.DataFrame, rows: np.ndarray, levels: tup
         if not levels:
             return np.full(len(frame), float(task.cost))
         return float(task.cost) * frame[task.fidelity_column].to_numpy(dtype=float) / levels[-1]
-    cost = frame[task.cost].to_numpy(dtype=float)
+    cost = _numbers(task, frame[task.cost], "cost")
     if (cost < 0).any() or not np.isfinite(cost).all():
         raise UserError(f"The cost column {task.cost!r} holds negative or missing values; costs are seconds >= 0.")
     if task.checkpoint and levels:
