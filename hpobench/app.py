@@ -30,6 +30,8 @@ def label(choice: str, group: str, overrides: Any) -> str:
 
 
 OmegaConf.register_new_resolver("hpobench_label", label, replace=True)
+# Budgets in multiples of a task setting, e.g. COCO's evaluations per dimension: ${hpobench_times:20,${task.dim}}.
+OmegaConf.register_new_resolver("hpobench_times", lambda factor, value: factor * value, replace=True)
 
 
 def main(cfg: DictConfig) -> float | None:
