@@ -50,4 +50,4 @@ def test_space_is_the_coco_box_and_runs_record_exact_regret():
                                                  ({"instance": 1.5}, "task.instance")])
 def test_bad_settings_are_one_clear_sentence(settings, words):
     with pytest.raises(UserError, match=words):
-        BBOB(**settings).space
+        _ = BBOB(**settings).space

@@ -75,16 +75,19 @@ class RepeatedRuns:
     Attributes:
         grid: parameter name to its published choices, in the package's order.
         rows: the package's key (each parameter's choice index, as digits) to a row.
-        metrics: metric name to an array of shape (configurations, runs).
+        metrics: metric name to an array of shape (configurations, most runs);
+            nan beyond a configuration's runs (NAS-Bench-201 has 2 or 3 seeds).
+        runs: how many runs each configuration has.
     """
 
     grid: dict[str, tuple]
     rows: dict[str, int]
     metrics: dict[str, np.ndarray]
+    runs: np.ndarray
 
-    @property
-    def runs(self) -> int:
-        return next(iter(self.metrics.values())).shape[1]
+    def mean(self, name: str) -> np.ndarray:
+        """Each configuration's mean of a metric over its runs."""
+        return np.nanmean(self.metrics[name], axis=1)
 
     def key(self, config: Config) -> str:
         """The package's key of a configuration of the grid."""
@@ -103,9 +106,15 @@ def repeated_runs(bench: str, dataset: str) -> RepeatedRuns:
         table = _PlainUnpickler(f).load()
     keys = sorted(table)
     names = sorted(table[keys[0]])
-    metrics = {name: np.array([table[k][name] for k in keys], dtype=float) for name in names}
+    runs = np.array([len(table[k][names[0]]) for k in keys])
+    metrics = {}
+    for name in names:
+        values = np.full((len(keys), runs.max()), np.nan)
+        for i, k in enumerate(keys):
+            values[i, : runs[i]] = table[k][name]
+        metrics[name] = values
     grid = {name: tuple(choices) for name, choices in cls.search_space.items()}
-    return RepeatedRuns(grid, {k: i for i, k in enumerate(keys)}, metrics)
+    return RepeatedRuns(grid, {k: i for i, k in enumerate(keys)}, metrics, runs)
 
 
 class RepeatedRunsTask(Task):
@@ -137,14 +146,14 @@ class RepeatedRunsTask(Task):
 
     @cached_property
     def optimum(self) -> float:
-        return float(self._loss.mean(axis=1).min())
+        return float(np.nanmean(self._loss, axis=1).min())
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
         table = self.table
         row = table.rows[table.key(trial.config)]
-        run = int(np.random.default_rng(seed).integers(table.runs))  # the package's draw after reseed(seed)
+        run = int(np.random.default_rng(seed).integers(table.runs[row]))  # the package's draw after reseed(seed)
         info = {name: float(values[row, run]) for name, values in table.metrics.items()}
-        info.update(run=run, loss_mean_over_runs=float(self._loss[row].mean()))
+        info.update(run=run, loss_mean_over_runs=float(np.nanmean(self._loss[row])))
         return Result(float(self._loss[row, run]), float(table.metrics["train_time"][row, run]), None, info)
 
 
