@@ -201,9 +201,12 @@ def test_experiment_lists_existing_methods_and_the_paper_budget():
     from hydra import compose, initialize_config_dir
 
     root = Path(__file__).resolve().parents[1]
-    methods, seeds, evals, task = _table_script().experiment()
+    methods, seeds, budget, task = _table_script().experiment()
     assert task == {"dataset": "cifar10", "hp": 12}
-    assert {"random", "rea", "local_search"} <= set(methods) and len(seeds) >= 100 and evals == 100
+    assert {"random", "rea", "local_search"} <= set(methods) and len(seeds) >= 100 and budget == {"evals": 100}
+    methods, seeds, budget, task = _table_script().experiment(root / "conf" / "experiment" / "nb201_search_time.yaml")
+    assert task == {"dataset": "cifar10", "hp": 12, "cost": "train_time"} and budget == {"sim_time": 12000}
+    assert {"random", "rea"} <= set(methods) and len(seeds) >= 100
     assert all((root / "conf" / "method" / f"{m}.yaml").exists() for m in methods)
     with initialize_config_dir(config_dir=str(root / "conf"), version_base="1.3"):
         cfg = compose(config_name="config", overrides=["+experiment=nb201_search"])
