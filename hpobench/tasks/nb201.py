@@ -107,7 +107,7 @@ def per_seed_table(dataset: str) -> pd.DataFrame:
     seed's). Needs the suites extra."""
     from hpobench.tasks.repeated_runs import repeated_runs
 
-    runs = repeated_runs("nasbench201", PACKAGE_DATASETS[dataset])
+    runs = repeated_runs("nasbench201", PACKAGE_DATASETS[str(dataset).lower()])
     keys = sorted(runs.rows, key=runs.rows.get)  # in row order; a key is each edge's operation index
     arch = [edges_to_arch(dict(zip(EDGES, (OPS[int(c)] for c in key)))) for key in keys]
     accuracy, time = runs.metrics["val_acc"], runs.metrics["train_time"]
