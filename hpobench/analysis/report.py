@@ -174,7 +174,8 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
                 "## Critical difference", "", _critical_difference(study, last, options, out, report), ""]
     per_run = cost.per_run(trials)
     cost_table = tables.cost_table(cost.summary(per_run))
-    report.files += plots.cost_figure(per_run, styles, out / "cost")
+    by_panel = per_run if per_task else per_run.assign(task=per_run["task"].map(suite.family))  # pooled per family
+    report.files += plots.cost_figure(by_panel, styles, out / "cost")
     report.files += [_write(out / "cost.md", tables.to_markdown(cost_table)),
                      _write(out / "cost.tex", tables.to_latex(cost_table))]
     markdown += ["## Cost", "", tables.to_markdown(cost_table)]
