@@ -220,13 +220,22 @@ def _has_suites_extra() -> bool:
     return True
 
 
-def main() -> None:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", type=Path, help="read finished multiruns under this results folder instead")
     parser.add_argument("--write", action="store_true", help="write docs/nb201-search.md (tracked)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "nb201-search.md",
                         help="where to write the page without --write (default: results/, untracked)")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def destination(args: argparse.Namespace) -> Path:
+    """docs/nb201-search.md only when asked with --write; else --out (by default under results/, untracked)."""
+    return ROOT / "docs" / "nb201-search.md" if args.write else args.out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
     sections, seeds = [], None
     for path in (EXPERIMENT, TIME_EXPERIMENT):
         methods, seeds_here, budget, task_settings = experiment(path)
@@ -252,7 +261,7 @@ def main() -> None:
     source = (f"read from `{args.results}`" if args.results
               else "made in-process with `hpobench.runner.run`, as `python scripts/nb201_table.py`")
     text = render(sections, seeds, source)
-    out = ROOT / "docs" / "nb201-search.md" if args.write else args.out
+    out = destination(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(text)
