@@ -43,7 +43,7 @@ def expand(members: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 
 def families(members: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """Each member's family name (``family``, else its task) by the task label its runs get."""
-    from hpobench.app import label
+    from hpobench.paths import label
 
     names = {}
     for member, job in ((m, j) for m in members for j in expand([m])):
