@@ -76,7 +76,7 @@ def test_one_command_sweeps_a_suite_into_readable_folders(hpobench_cli, tmp_path
     assert set(runs.task) == {"branin", "levy,dim=2", "levy,dim=3"} and set(runs.method) == {"random", "grid"}
     assert set(runs.status) == {"finished"}
     study = tmp_path / "results" / "default"
-    jobs, _ = sweep_jobs(study / "multirun.yaml")  # hpobench.status expands the suite alike
+    jobs, _ = sweep_jobs(OmegaConf.load(study / "multirun.yaml"))  # hpobench.status expands the suite alike
     defaults = {"task": "branin", "method": "random", "seed": "0"}
     assert sorted(str(run_folder(study, job, defaults)) for job in jobs) == sorted(runs.path)
     done = hpobench_cli("-m", "+suite=tiny", "task=branin", "budget.evals=3", search, NO_ANALYSIS, check=False)
