@@ -20,15 +20,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hpobench import trials_file
 from hpobench.errors import UserError
 from hpobench.run_info import RunInfo
 from hpobench.trial import Record
+
+if TYPE_CHECKING:  # pandas is imported by the two readers that need it: a run does not
+    import pandas as pd
 
 TRIALS = "trials.jsonl"
 RUN_INFO = "run.json"
@@ -286,6 +288,8 @@ def find_runs(root: str | os.PathLike) -> list[Path]:
 
 def list_runs(root: str | os.PathLike) -> pd.DataFrame:
     """One row per run below ``root``: study, task, method, seed, status (``RunFolder.state``), trials, path."""
+    import pandas as pd
+
     rows = []
     for path in find_runs(root):
         folder = RunFolder(path)
@@ -303,6 +307,8 @@ def load_results(root: str | os.PathLike) -> pd.DataFrame:
     fields; ``config`` and ``info`` are spread into ``config.<name>`` and
     ``info.<key>`` columns.
     """
+    import pandas as pd
+
     keys, counts, frames = [], [], []
     for path in find_runs(root):
         folder = RunFolder(path)
