@@ -17,6 +17,7 @@ class FakeOptimiser:
         self.space, self.fidelity, self.settings = space, fidelity, settings
         self.fail("init")
         self.random = random.Random(seed)
+        self.pending = {}  # trial id -> config, asked at the lowest fidelity
         self.finished = []  # (trial id, config) finished at the lowest fidelity, not yet promoted
         self.asked = 0
 
@@ -34,13 +35,12 @@ class FakeOptimiser:
             return {"config": config, "fidelity": self.fidelity["max"], "parent": parent}
         config = {p["name"]: self.draw(p) for p in self.space}
         low = None if self.fidelity is None else self.fidelity["min"]
-        self.pending = getattr(self, "pending", {})
         self.pending[trial_id] = config
         return {"config": config, "fidelity": low, "parent": None}
 
     def tell(self, trial_id, loss, cost):
         self.fail("tell")
-        config = getattr(self, "pending", {}).pop(trial_id, None)
+        config = self.pending.pop(trial_id, None)
         if config is not None and loss == loss:  # not nan: failed trials are not promoted
             self.finished.append((trial_id, config))
 
