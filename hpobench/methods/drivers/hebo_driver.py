@@ -33,7 +33,7 @@ class HEBODriver:
     library = "hebo"
 
     def __init__(self, space, fidelity, seed, settings):
-        np.random.seed(seed % 2**32)  # noqa: NPY002  (HEBO's draws come from here; this process is HEBO's)
+        np.random.seed(seed % 2**32)  # HEBO draws from here; this process is HEBO's alone
         torch.manual_seed(seed)
         self.space = space
         design = DesignSpace().parse([_parameter(p) for p in space])
@@ -56,7 +56,7 @@ class HEBODriver:
             if p["kind"] == "categorical":
                 config[p["name"]] = p["choices"][int(value)]
             elif p["kind"] == "int":
-                config[p["name"]] = min(max(int(round(float(value))), p["low"]), p["high"])
+                config[p["name"]] = min(max(round(float(value)), p["low"]), p["high"])
             else:
                 config[p["name"]] = min(max(float(value), p["low"]), p["high"])
         return config
