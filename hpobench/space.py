@@ -13,6 +13,15 @@ branch on parameter kinds:
 
 Decoding and encoding work on whole batches (rows are configurations) because
 per-value Python loops dominate the cost of cheap methods.
+
+The space also owns every other encoding a method needs, so no method tests
+parameter kinds: choice indices for models with categorical kernels
+(``Space.n_choices``, ``choice_indices``, ``choice_centres``), the mask of
+continuous dimensions for gradient steps (``Space.continuous``), snapping to
+valid points (``Space.snap``), one-parameter moves for local search and
+evolution (``Space.neighbours``), and PBT's perturbations (``numeric``,
+``scaled`` and ``shifted`` of a parameter). ``Space.translate`` is the one
+place where another library's space is built from the kinds.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ class _Numeric:
     low: float
     high: float
     log: bool
+    numeric = True  # has a scale that PBT's perturbations move along
 
     def _ends(self) -> tuple[float, float]:
         a, b = self._span()
@@ -59,6 +69,26 @@ class _Numeric:
     def _grid(self, resolution: int) -> np.ndarray:
         return (np.geomspace if self.log else np.linspace)(self.low, self.high, resolution)
 
+    def neighbours(self, value: Value, step: float) -> list[Value]:
+        """One ``step`` down and up on the unit cube (a constant factor when log),
+        clipped to the bounds; a move that lands on ``value`` is dropped."""
+        u = float(self.to_unit([value])[0])
+        values: list[Value] = []
+        for direction in (-1, 1):
+            moved = self.from_unit(np.array([min(1.0, max(0.0, u + direction * step))]))[0]
+            moved = self._at_least_one_step(value, moved, direction)
+            if moved != value and moved not in values:
+                values.append(moved)
+        return values
+
+    def scaled(self, value: Value, factor: float) -> Value:
+        """``value * factor`` clipped to the bounds (an Int rounds): PBT's multiplicative perturbation."""
+        return self._cast(float(np.clip(value * factor, self.low, self.high)))
+
+    def shifted(self, value: Value, shift: np.ndarray) -> Value:
+        """``value`` moved by ``shift`` (shape ``(1,)``) on the unit cube, clipped to the cube."""
+        return self.from_unit(np.clip(self.to_unit([value]) + shift, 0.0, 1.0))[0]
+
 
 @dataclass(frozen=True)
 class Float(_Numeric):
@@ -73,6 +103,12 @@ class Float(_Numeric):
 
     def _span(self) -> tuple[float, float]:
         return self.low, self.high
+
+    def _cast(self, value: float) -> float:
+        return value
+
+    def _at_least_one_step(self, value: Value, moved: Value, direction: int) -> Value:
+        return moved
 
     def from_unit(self, u: np.ndarray) -> list[float]:
         return np.clip(self._scale(u), self.low, self.high).tolist()
@@ -102,6 +138,16 @@ class Int(_Numeric):
     def _span(self) -> tuple[float, float]:
         return self.low - 0.5, self.high + 0.5
 
+    def _cast(self, value: float) -> int:
+        return round(value)
+
+    def _at_least_one_step(self, value: Value, moved: Value, direction: int) -> Value:
+        # A step smaller than one integer moves to the next integer, so an Int
+        # always has a neighbour on each side that is inside its range.
+        if moved == value and self.low <= value + direction <= self.high:
+            return value + direction
+        return moved
+
     def from_unit(self, u: np.ndarray) -> list[int]:
         return np.clip(np.floor(self._scale(u) + 0.5), self.low, self.high).astype(np.int64).tolist()
 
@@ -117,6 +163,7 @@ class Categorical:
     """A choice among ``choices`` (strings, numbers or booleans), unordered."""
 
     choices: tuple[Value, ...]
+    numeric = False  # unordered: PBT resamples a choice but never perturbs it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "choices", tuple(self.choices))
@@ -137,6 +184,10 @@ class Categorical:
 
     def grid(self, resolution: int) -> list[Value]:
         return list(self.choices)
+
+    def neighbours(self, value: Value, step: float) -> list[Value]:
+        """Every other choice, in the order listed (``step`` does not apply)."""
+        return [c for c in self.choices if not (c == value and type(c) is type(value))]
 
     def contains(self, value: Any) -> bool:
         # Compare with the type as well: True == 1 must not pass for an int choice.
@@ -221,6 +272,59 @@ class Space:
         """
         visitors = {Float: on_float, Int: on_int, Categorical: on_categorical}
         return {name: visitors[type(param)](name, param) for name, param in self.params.items()}
+
+    @property
+    def n_choices(self) -> np.ndarray:
+        """Per dimension, the number of choices of a categorical; 0 for a Float or Int."""
+        return np.array([len(p.choices) if isinstance(p, Categorical) else 0 for p in self.params.values()],
+                        dtype=np.int64)
+
+    @property
+    def continuous(self) -> np.ndarray:
+        """Per dimension, whether it is a Float (any point of its interval is valid)."""
+        return np.array([isinstance(p, Float) for p in self.params.values()], dtype=bool)
+
+    def choice_indices(self, unit: np.ndarray) -> np.ndarray:
+        """Unit-cube points (the last axis the dimensions) with each categorical
+        coordinate replaced by its choice index ``0..n-1``; other coordinates unchanged.
+
+        The coordinates of models with categorical kernels (TPE's Parzen
+        estimators, BOHB's KDE); ``choice_centres`` maps back.
+        """
+        unit = np.asarray(unit, dtype=float)
+        n = self.n_choices
+        cat = n > 0
+        out = unit.copy()
+        out[..., cat] = np.minimum(np.floor(unit[..., cat] * n[cat]), n[cat] - 1)
+        return out
+
+    def choice_centres(self, points: np.ndarray) -> np.ndarray:
+        """The inverse of ``choice_indices``: a choice index goes to the centre of its cell."""
+        n = self.n_choices
+        return np.where(n > 0, (np.asarray(points, dtype=float) + 0.5) / np.maximum(n, 1), points)
+
+    def snap(self, unit: np.ndarray) -> np.ndarray:
+        """Move points of the unit cube to where their configurations lie:
+        ``encode(decode(unit))``, so integers and choices take their cell's
+        value. Returned as given when every parameter is a Float (the round
+        trip would only add rounding error)."""
+        if self.continuous.all():
+            return unit
+        return self.encode(self.decode(unit))
+
+    def values_near(self, name: str, value: Value, step: float) -> list[Value]:
+        """The values parameter ``name`` may move to from ``value`` in one move, in a fixed order.
+
+        A categorical moves to any other choice (the NAS-Bench-201
+        neighbourhood of White et al. 2021: change the operation on one edge);
+        a number one ``step`` down or up on the unit cube, an Int at least to
+        the next integer. A value equal to ``value`` is never among them.
+        """
+        return self.params[name].neighbours(value, step)
+
+    def neighbours(self, config: Config, step: float) -> list[Config]:
+        """Every configuration one move (``values_near``) away from ``config``, in space order."""
+        return [{**config, name: v} for name in self.names for v in self.values_near(name, config[name], step)]
 
     def check(self, config: Config) -> str | None:
         """Return why ``config`` is not a point of this space, or None when it is."""

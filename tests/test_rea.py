@@ -7,8 +7,7 @@ import pytest
 
 from hpobench.budget import Budget
 from hpobench.errors import UserError
-from hpobench.methods._neighbours import mutate, neighbours, values_near
-from hpobench.methods.rea import RegularizedEvolution
+from hpobench.methods.rea import RegularizedEvolution, mutate
 from hpobench.runner import run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.tasks.base import Task
@@ -73,13 +72,13 @@ def test_works_on_a_mixed_space_and_stays_inside():
 
 def test_neighbours_of_each_kind():
     config = {"lr": 1e-3, "layers": 1, "units": 512, "act": "relu", "drop": 0.0}
-    assert values_near(MIXED, "act", "relu", 0.1) == ["tanh"]
-    assert values_near(MIXED, "layers", 1, 0.1) == [2]  # at the lower bound: only up, the next integer
-    down, up = values_near(MIXED, "lr", 1e-3, 0.1)
+    assert MIXED.values_near("act", "relu", 0.1) == ["tanh"]
+    assert MIXED.values_near("layers", 1, 0.1) == [2]  # at the lower bound: only up, the next integer
+    down, up = MIXED.values_near("lr", 1e-3, 0.1)
     assert down == pytest.approx(1e-3 / 10**0.3) and up == pytest.approx(1e-3 * 10**0.3)  # a constant factor
-    assert values_near(MIXED, "drop", 0.0, 0.1) == [pytest.approx(0.1)]
-    assert all(len(differences(n, config)) == 1 for n in neighbours(MIXED, config, 0.1))
-    assert len(neighbours(LETTERS, {f"p{i}": "a" for i in range(4)}, 0.1)) == 4 * 3
+    assert MIXED.values_near("drop", 0.0, 0.1) == [pytest.approx(0.1)]
+    assert all(len(differences(n, config)) == 1 for n in MIXED.neighbours(config, 0.1))
+    assert len(LETTERS.neighbours({f"p{i}": "a" for i in range(4)}, 0.1)) == 4 * 3
     child = mutate(MIXED, config, np.random.default_rng(0), 0.1)
     assert len(differences(child, config)) == 1 and MIXED.check(child) is None
 

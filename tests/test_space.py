@@ -119,3 +119,65 @@ def test_translate_calls_the_function_of_each_kind_in_space_order():
                           on_categorical=lambda n, p: ("categorical", n, p.choices))
     assert list(out) == ["c", "a", "b"]
     assert out == {"c": ("categorical", "c", ("x", "y")), "a": ("float", "a", True), "b": ("int", "b", 8)}
+
+
+def test_choice_counts_and_continuous_mask_per_dimension():
+    space = mixed_space()
+    assert space.n_choices.tolist() == [0, 0, 0, 0, 3, 2]
+    assert space.continuous.tolist() == [True, True, False, False, False, False]
+
+
+def test_choice_indices_put_each_choice_at_its_position_and_leave_numbers_alone():
+    space = mixed_space()
+    configs = space.sample(np.random.default_rng(3), 200)
+    unit = space.encode(configs)
+    indexed = space.choice_indices(unit)
+    assert indexed[:, 4].tolist() == [["relu", "tanh", "gelu"].index(c["act"]) for c in configs]
+    assert indexed[:, 5].tolist() == [[True, False].index(c["flag"]) for c in configs]
+    assert np.array_equal(indexed[:, :4], unit[:, :4])
+    assert np.array_equal(space.choice_centres(indexed), unit)  # back to the centres encode uses
+    assert np.array_equal(space.choice_indices(unit[7]), indexed[7])  # one point as well as a batch
+
+
+def test_choice_indices_of_cell_edges_and_of_any_point_in_a_cell():
+    space = Space({"c": Categorical(("a", "b", "c", "d")), "x": Float(0.0, 1.0)})
+    unit = np.array([[0.0, 0.3], [0.2499, 0.3], [0.25, 0.3], [0.99, 0.3], [1.0, 0.3]])
+    assert space.choice_indices(unit)[:, 0].tolist() == [0, 0, 1, 3, 3]
+    decoded = [c["c"] for c in space.decode(unit)]
+    assert decoded == [space.params["c"].choices[int(i)] for i in space.choice_indices(unit)[:, 0]]
+
+
+def test_snap_moves_points_onto_the_values_they_decode_to():
+    space = mixed_space()
+    unit = np.random.default_rng(4).random((50, len(space)))
+    snapped = space.snap(unit)
+    assert space.decode(snapped) == space.decode(unit)
+    assert np.array_equal(space.snap(snapped), snapped)  # already on valid points: a fixed point
+    assert not np.array_equal(snapped[:, 2:], unit[:, 2:])  # integers and choices moved to cell values
+    floats = Space({"a": Float(0.0, 1.0), "b": Float(1e-3, 1.0, log=True)})
+    points = unit[:, :2]
+    assert floats.snap(points) is points  # only Floats: nothing to snap, and no rounding error added
+
+
+def test_neighbours_of_each_kind_differ_in_one_parameter_and_stay_inside():
+    space = mixed_space()
+    assert space.values_near("act", "tanh", 0.1) == ["relu", "gelu"]
+    assert space.values_near("flag", True, 0.1) == [False]
+    assert space.values_near("n", 3, 0.01) == [2, 4]  # a step under one integer still moves to the next
+    assert space.values_near("n", 5, 0.01) == [4]  # at the upper bound: only down
+    assert space.values_near("x", 3.0, 0.1) == [pytest.approx(2.5)]  # clipped: nothing above high
+    config = {"x": 0.0, "lr": 1e-3, "n": 3, "units": 64, "act": "relu", "flag": False}
+    found = space.neighbours(config, 0.1)
+    assert len(found) == 2 + 2 + 2 + 2 + 2 + 1
+    for other in found:
+        assert space.check(other) is None
+        assert sum(other[k] != config[k] for k in config) == 1
+
+
+def test_pbt_perturbations_stay_in_range_and_keep_the_kind():
+    lr, n, act = Float(1e-4, 1.0, log=True), Int(1, 10), Categorical(("a", "b"))
+    assert lr.numeric and n.numeric and not act.numeric
+    assert lr.scaled(0.1, 1.2) == pytest.approx(0.12) and lr.scaled(0.9, 1.2) == 1.0  # clipped to high
+    assert n.scaled(7, 0.8) == 6 and type(n.scaled(7, 0.8)) is int and n.scaled(1, 0.8) == 1
+    assert n.shifted(5, np.array([0.1])) == 6  # one cell of ten on the unit cube
+    assert lr.shifted(1e-2, np.array([5.0])) == 1.0 and lr.shifted(1e-2, np.array([-5.0])) == pytest.approx(1e-4)

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from hpobench.errors import UserError
-from hpobench.tasks.base import Fidelity
+from hpobench.fidelity import Fidelity
 
 # Tolerance for floors and ceilings of quantities that are whole numbers in
 # exact arithmetic but not in floating point (e.g. 5/3 * 9 = 15.000000000000002).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpobench.fidelity import Fidelity
 from hpobench.space import Config, Space
-from hpobench.tasks.base import Fidelity
 from hpobench.trial import Result, Trial
 
 

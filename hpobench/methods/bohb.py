@@ -9,7 +9,7 @@ import numpy as np
 from hpobench._math.kde import ProductKDE
 from hpobench.errors import UserError
 from hpobench.methods.hyperband import Hyperband
-from hpobench.space import Categorical, Config
+from hpobench.space import Config
 from hpobench.trial import Result, Trial
 
 _FLOOR = 1e-32  # HpBandSter floors both densities here before taking their ratio
@@ -63,14 +63,20 @@ class BOHB(Hyperband):
         self.random_fraction = random_fraction
         self.bandwidth_factor = bandwidth_factor
         self.min_bandwidth = min_bandwidth
-        if not 0 < top_n_percent < 100 or not 0 <= random_fraction <= 1 or num_samples < 1:
-            raise UserError("BOHB needs 0 < top_n_percent < 100, 0 <= random_fraction <= 1 and num_samples >= 1; "
-                            "fix the method.* settings.")
-        d = len(space)
-        self.min_points = max(d + 1, min_points_in_model or 0)
-        self.levels = [len(p.choices) if isinstance(p, Categorical) else 0 for p in space.params.values()]
+        self._check_settings()
         self.results: dict[float, tuple[list[np.ndarray], list[float]]] = {}  # fidelity -> (points, losses)
         self.models: dict[float, tuple[int, ProductKDE, ProductKDE]] = {}  # fidelity -> (N fitted on, l, g)
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        if not 0 < self.top_n_percent < 100 or not 0 <= self.random_fraction <= 1 or self.num_samples < 1:
+            raise UserError("BOHB needs 0 < top_n_percent < 100, 0 <= random_fraction <= 1 and num_samples >= 1; "
+                            "fix the method.* settings.")
+
+    @property
+    def min_points(self) -> int:
+        """Results a fidelity needs before it is modelled: ``min_points_in_model``, at least ``d + 1``."""
+        return max(len(self.space) + 1, self.min_points_in_model or 0)
 
     def tell(self, trial: Trial, result: Result) -> None:
         super().tell(trial, result)
@@ -79,7 +85,7 @@ class BOHB(Hyperband):
     def observe(self, config: Config, fidelity: float, loss: float) -> None:
         """Store a result for the model of ``fidelity`` (failures as ``inf``)."""
         points, losses = self.results.setdefault(fidelity, ([], []))
-        points.append(self._to_model_space(self.space.encode([config])[0]))
+        points.append(self.space.choice_indices(self.space.encode([config])[0]))  # KDE coordinates
         losses.append(loss)
 
     def sample(self, fidelity: float) -> Config:
@@ -93,7 +99,7 @@ class BOHB(Hyperband):
         score = (np.maximum(bad.logpdf(candidates), math.log(_FLOOR))
                  - np.maximum(good.logpdf(candidates), math.log(_FLOOR)))
         best = candidates[int(np.argmin(score))]
-        return self.space.decode(self._to_unit(best)[None, :])[0]
+        return self.space.decode(self.space.choice_centres(best)[None, :])[0]
 
     def _model(self) -> tuple[ProductKDE, ProductKDE] | None:
         """(l, g) for the highest fidelity with enough results, refitted when it has new ones."""
@@ -110,25 +116,10 @@ class BOHB(Hyperband):
             cached = self.models.get(fidelity)
             if cached is None or cached[0] != n:
                 order = np.argsort(np.asarray(losses), kind="stable")  # ties: earlier results first
-                data = np.asarray(points)
-                good = ProductKDE(data[order[:n_good]], self.levels, self.min_bandwidth)
-                bad = ProductKDE(data[order[n_good:n_good + n_bad]], self.levels, self.min_bandwidth)
+                data, levels = np.asarray(points), self.space.n_choices
+                good = ProductKDE(data[order[:n_good]], levels, self.min_bandwidth)
+                bad = ProductKDE(data[order[n_good:n_good + n_bad]], levels, self.min_bandwidth)
                 cached = self.models[fidelity] = (n, good, bad)
             return cached[1], cached[2]
         return None
 
-    def _to_model_space(self, unit: np.ndarray) -> np.ndarray:
-        """Unit-cube point -> KDE point: categorical cells become choice indices."""
-        out = unit.copy()
-        for j, c in enumerate(self.levels):
-            if c:
-                out[j] = min(math.floor(unit[j] * c), c - 1)
-        return out
-
-    def _to_unit(self, point: np.ndarray) -> np.ndarray:
-        """KDE point -> unit-cube point: a choice index goes to the centre of its cell."""
-        out = point.copy()
-        for j, c in enumerate(self.levels):
-            if c:
-                out[j] = (point[j] + 0.5) / c
-        return out

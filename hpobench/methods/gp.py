@@ -13,7 +13,6 @@ from hpobench._math.gp import MIN_NOISE, GaussianProcess, Hyper, default_start, 
 from hpobench._math.threads import single_blas_thread
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
-from hpobench.space import Float
 from hpobench.trial import Result, Trial
 
 
@@ -137,11 +136,11 @@ class GPBO(Method):
         d = len(self.space)
         sobol = qmc.Sobol(d, scramble=True, seed=self.rng.integers(2**32))
         local = tops[:, None, :] + self.local_scale * self.rng.standard_normal((len(tops), self.n_local, d))
-        cands = self._snap(np.vstack([sobol.random_base2(int(math.log2(self.n_candidates))),
+        cands = self.space.snap(np.vstack([sobol.random_base2(int(math.log2(self.n_candidates))),
                                       np.clip(local.reshape(-1, d), 0.0, 1.0)]))
         scores = log_ei(*gp.predict(cands), best)
         order = np.argsort(-scores, kind="stable")
-        free = np.array([isinstance(p, Float) for p in self.space.params.values()])
+        free = self.space.continuous
         polished = [self._polish(gp, best, cands[i], free) for i in order[: self.n_polish]] if free.any() else []
         pool = polished + [(scores[i], cands[i]) for i in order]
         for _, point in sorted(pool, key=lambda t: -t[0]):
@@ -162,11 +161,6 @@ class GPBO(Method):
         res = minimize(negative, start[free], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * int(free.sum()),
                        options={"maxiter": 50})
         point[free] = np.clip(res.x, 0.0, 1.0)
-        point = self._snap(point[None, :])[0]
+        point = self.space.snap(point[None, :])[0]
         return float(log_ei(*gp.predict(point[None, :]), best)[0]), point
 
-    def _snap(self, unit: np.ndarray) -> np.ndarray:
-        """Move points to where their decoded configs lie (integers and choices snap; floats stay)."""
-        if all(isinstance(p, Float) for p in self.space.params.values()):
-            return unit
-        return self.space.encode(self.space.decode(unit))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hpobench.errors import UserError
-from hpobench.methods._neighbours import neighbours
 from hpobench.methods.base import Method
 from hpobench.space import Config
 from hpobench.trial import Result, Trial
@@ -18,7 +17,7 @@ class LocalSearch(Method):
     1. Start: evaluate ``num_init`` configurations drawn at random (the paper:
        one) and take the best as the centre.
     2. Evaluate the centre's neighbours, the configurations that differ in one
-       parameter (see ``_neighbours``: every other choice of a categorical;
+       parameter (see ``Space.neighbours``: every other choice of a categorical;
        one ``step`` down and up on the unit cube for a number), in random
        order. A neighbour evaluated before is not evaluated again; its known
        loss is used.
@@ -118,7 +117,7 @@ class LocalSearch(Method):
     def _move(self, config: Config) -> None:
         self.centre = dict(config)
         self.centre_loss = self.known[self._key(config)]
-        found = neighbours(self.space, self.centre, self.step)
+        found = self.space.neighbours(self.centre, self.step)
         self.neighbourhood = [self._key(c) for c in found]
         order = self.rng.permutation(len(found))
         self.queue = [found[i] for i in order.tolist()]  # handed out from the end

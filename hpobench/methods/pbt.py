@@ -6,11 +6,9 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-import numpy as np
-
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
-from hpobench.space import Categorical, Config, Int
+from hpobench.space import Config
 from hpobench.trial import Result, Trial
 
 
@@ -149,12 +147,10 @@ class PBT(Method):
         for name, param in self.space.params.items():
             if self.rng.random() < self.resample_probability:
                 new[name] = param.from_unit(self.rng.random(1))[0]
-            elif isinstance(param, Categorical):
-                continue
+            elif not param.numeric:
+                continue  # a choice has no scale to move along: kept unless resampled
             elif self.perturbation == "gaussian":
-                u = param.to_unit([config[name]]) + self.rng.normal(0.0, self.noise_std, 1)
-                new[name] = param.from_unit(np.clip(u, 0.0, 1.0))[0]
+                new[name] = param.shifted(config[name], self.rng.normal(0.0, self.noise_std, 1))
             else:
-                value = float(np.clip(config[name] * self.rng.choice(self.perturb_factors), param.low, param.high))
-                new[name] = round(value) if isinstance(param, Int) else value
+                new[name] = param.scaled(config[name], self.rng.choice(self.perturb_factors))
         return new

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 from hpobench.errors import UserError
-from hpobench.methods._neighbours import mutate
 from hpobench.methods.base import Method
-from hpobench.space import Config
+from hpobench.space import Config, Space
 from hpobench.trial import Result, Trial
 
 
@@ -20,7 +21,7 @@ class RegularizedEvolution(Method):
     uniformly at random. Then each new configuration is a child: draw
     ``sample_size`` members of the population uniformly with replacement (as
     the paper's code does), take the one with the lowest loss as parent, and
-    change one of its parameters (see ``_neighbours.mutate``: another choice
+    change one of its parameters (see ``mutate`` and ``Space.values_near``: another choice
     for a categorical, one ``step`` on the unit cube for a number). When the
     child's result arrives it joins the population and the *oldest* member
     dies, whatever its loss: this aging is the "regularisation".
@@ -58,3 +59,16 @@ class RegularizedEvolution(Method):
         self.population.append((trial.config, result.loss))
         if len(self.population) > self.population_size:
             self.population.popleft()  # the oldest dies
+
+
+def mutate(space: Space, config: Config, rng: np.random.Generator, step: float) -> Config:
+    """A uniformly chosen parameter changed to a uniformly chosen nearby value (``Space.values_near``).
+
+    Returns ``config`` unchanged only when no parameter can move (a space of
+    single-choice parameters).
+    """
+    movable = [(name, near) for name in space.names if (near := space.values_near(name, config[name], step))]
+    if not movable:
+        return dict(config)
+    name, near = movable[rng.integers(len(movable))]
+    return {**config, name: near[rng.integers(len(near))]}

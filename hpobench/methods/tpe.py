@@ -9,7 +9,6 @@ import numpy as np
 from hpobench._math.parzen import fit_parzen, older_smaller_weights
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
-from hpobench.space import Categorical
 from hpobench.trial import Result, Trial
 
 
@@ -82,15 +81,19 @@ class TPE(Method):
         self.min_bandwidth = min_bandwidth
         self.categorical_top = categorical_top
         self.bandwidth = bandwidth
-        _check(0 < gamma <= 1, f"method.gamma must be in (0, 1], got {gamma}")
-        _check(n_candidates >= 1 and n_startup >= 0, "method.n_candidates must be >= 1 and method.n_startup >= 0")
-        _check(0 < categorical_top < 1, f"method.categorical_top must be in (0, 1), got {categorical_top}")
-        _check(bandwidth in ("hyperopt", "scott"), f"method.bandwidth must be 'hyperopt' or 'scott', got {bandwidth!r}")
+        self._check_settings()
         self._points: list[np.ndarray] = []  # told trials, unit cube, in telling order
         self._losses: list[float] = []
         self._pending: dict[int, np.ndarray] = {}
-        self._n_choices = np.array([len(p.choices) if isinstance(p, Categorical) else 0
-                                    for p in space.params.values()])
+
+    def _check_settings(self) -> None:
+        """Refuse settings outside their ranges (UserError), before the first ask."""
+        _check(0 < self.gamma <= 1, f"method.gamma must be in (0, 1], got {self.gamma}")
+        _check(self.n_candidates >= 1 and self.n_startup >= 0,
+               "method.n_candidates must be >= 1 and method.n_startup >= 0")
+        _check(0 < self.categorical_top < 1, f"method.categorical_top must be in (0, 1), got {self.categorical_top}")
+        _check(self.bandwidth in ("hyperopt", "scott"),
+               f"method.bandwidth must be 'hyperopt' or 'scott', got {self.bandwidth!r}")
 
     def ask(self) -> Trial:
         modelled = len(self._losses) >= self.n_startup
@@ -104,7 +107,7 @@ class TPE(Method):
         self._losses.append(math.inf if result.failed else float(result.loss))
 
     def _suggest(self) -> np.ndarray:
-        n_choices = self._n_choices
+        n_choices = self.space.n_choices
         losses = np.asarray(self._losses)
         n_good = min(math.ceil(self.gamma * len(losses)), int(np.isfinite(losses).sum()))
         if n_good == 0:  # every trial failed: nothing to model yet
@@ -112,8 +115,9 @@ class TPE(Method):
         order = np.argsort(losses, kind="stable")
         good = np.sort(order[:n_good])
         bad = np.sort(order[n_good:])  # time order, for the older-smaller weights
-        points = _to_model(np.asarray(self._points), n_choices)
-        pending = _to_model(np.asarray(list(self._pending.values())).reshape(-1, len(n_choices)), n_choices)
+        # The estimators see categoricals as choice indices (their kernel is over choices).
+        points = self.space.choice_indices(np.asarray(self._points))
+        pending = self.space.choice_indices(np.asarray(list(self._pending.values())).reshape(-1, len(n_choices)))
         bad_points = np.vstack([points[bad], pending])
         settings = {"multivariate": self.multivariate, "prior_weight": self.prior_weight,
                     "min_bandwidth": self.min_bandwidth, "top": self.categorical_top,
@@ -126,22 +130,10 @@ class TPE(Method):
             best = cands[np.argmax(score)]
         else:  # each parameter picks its own best candidate value
             best = cands[np.argmax(score, axis=0), np.arange(cands.shape[1])]
-        return _to_unit(best, n_choices)
+        return self.space.choice_centres(best)
 
 
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise UserError(f"{message}; fix the method.* setting.")
 
-
-def _to_model(unit: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
-    """Unit-cube rows to the estimator's coordinates: choice indices in categorical columns."""
-    out = unit.copy()
-    cat = n_choices > 0
-    out[:, cat] = np.minimum(np.floor(unit[:, cat] * n_choices[cat]), n_choices[cat] - 1)
-    return out
-
-
-def _to_unit(row: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
-    """Back to the unit cube: a choice index goes to the centre of its cell."""
-    return np.where(n_choices > 0, (row + 0.5) / np.maximum(n_choices, 1), row)

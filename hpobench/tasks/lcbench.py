@@ -35,8 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.space import Float, Int, Param, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 CONTINUOUS = ("epoch", "batch_size", "learning_rate", "momentum", "weight_decay", "num_layers", "max_units",

@@ -7,8 +7,9 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
+from hpobench.fidelity import Fidelity
 from hpobench.space import Float, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 

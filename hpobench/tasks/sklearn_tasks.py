@@ -32,8 +32,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.space import Categorical, Float, Int, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 DATASETS = {"digits": datasets.load_digits, "breast_cancer": datasets.load_breast_cancer,

@@ -15,8 +15,9 @@ from functools import cached_property
 import numpy as np
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.space import Float, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 

@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.space import Categorical, Config, Float, Int, Param, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 KINDS = ("categorical", "ordinal", "int", "int_log", "float", "float_log")

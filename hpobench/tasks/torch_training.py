@@ -48,8 +48,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.space import Categorical, Float, Param, Space
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.tasks.checkpoints import CheckpointStore
 from hpobench.trial import Result, Trial
 
