@@ -38,11 +38,12 @@ from typing import Any
 import numpy as np
 
 from hpobench.budget import Budget
+from hpobench.fidelity import Fidelity
 from hpobench.methods.base import Method
 from hpobench.runner import method_rng, run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.storage import RunFolder, deterministic_part
-from hpobench.tasks.base import Fidelity, Task
+from hpobench.tasks.base import Task
 from hpobench.trial import Result, Trial
 
 MakeMethod = Callable[..., Method]

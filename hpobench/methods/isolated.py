@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from hpobench.errors import UserError
+from hpobench.fidelity import Fidelity
 from hpobench.methods.base import Method
 from hpobench.methods.venvs import ensure_env, python_of
 from hpobench.space import Space
-from hpobench.tasks.base import Fidelity
 from hpobench.trial import Result, Trial
 
 DRIVERS = Path(__file__).resolve().parent / "drivers"  # the worker and the drivers shipped with hpobench
@@ -83,13 +83,25 @@ class IsolatedMethod(Method):
         self.driver = str(driver)
         self.requirements = [str(r) for r in requirements]
         self.env = ensure_env(self.requirements, label=f"the method driven by {self.driver}")
-        self._worker = _Worker(python_of(self.env), self.driver)
-        hello = self._worker.call({
+        self._start_message = {
             "op": "start", "driver": self.driver, "paths": [str(Path(p).resolve()) for p in paths],
             "space": describe_space(space), "seed": int(rng.integers(2**31 - 1)), "settings": dict(settings or {}),
             "fidelity": None if fidelity is None else {"name": fidelity.name, "min": fidelity.min,
-                                                       "max": fidelity.max, "integer": fidelity.integer}})
-        self.library, self.library_version = hello["library"], hello["version"]
+                                                       "max": fidelity.max, "integer": fidelity.integer}}
+        self._running: _Worker | None = None
+        self.library: str | None = None
+        self.library_version: str | None = None
+        if not ("fidelity" in self.requires and fidelity is None):  # else the runner refuses the task first
+            self._worker  # noqa: B018  (started now, so that a driver that cannot start stops the run before it)
+
+    @property
+    def _worker(self) -> _Worker:
+        """The worker, started when the method is built (or on first use)."""
+        if self._running is None:
+            self._running = _Worker(python_of(self.env), self.driver)
+            hello = self._running.call(self._start_message)
+            self.library, self.library_version = hello["library"], hello["version"]
+        return self._running
 
     def ask(self) -> Trial | None:
         asked = self._worker.call({"op": "ask", "trial": self._asked})["trial"]
@@ -102,6 +114,7 @@ class IsolatedMethod(Method):
         self._worker.call({"op": "tell", "trial": trial.id, "loss": loss, "cost": result.cost})
 
     def describe(self) -> dict[str, Any]:
+        self._worker  # noqa: B018  (started, so that it has said which library and version it runs)
         kind = type(self)
         return {"class": f"{kind.__module__}.{kind.__qualname__}", "deterministic": self.deterministic,
                 "library": self.library, "library_version": self.library_version, "driver": self.driver,
