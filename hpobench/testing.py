@@ -84,10 +84,15 @@ class TinyTask(Task):
         return Result(trial.config["a"] + (trial.config["b"] == "y"), 1.0)
 
 
-def requirements_of(make_method: MakeMethod) -> frozenset[str]:
-    """What the method needs from a task, read from the method built for ``MixedTask``, which has it all."""
+def built(make_method: MakeMethod) -> Method:
+    """The method built for ``MixedTask``, which has everything a method may need."""
     task = MixedTask()
-    return make_method(space=task.space, fidelity=task.fidelity, rng=method_rng(0)).requires
+    return make_method(space=task.space, fidelity=task.fidelity, rng=method_rng(0))
+
+
+def requirements_of(make_method: MakeMethod) -> frozenset[str]:
+    """What the method needs from a task."""
+    return built(make_method).requires
 
 
 def check_asks_stay_in_the_space_and_fidelity_range(make_method: MakeMethod, workers: int = 1,
@@ -149,14 +154,21 @@ def check_ends_cleanly_when_it_has_nothing_more_to_ask(make_method: MakeMethod, 
 
 
 def check_method(make_method: MakeMethod) -> None:
-    """Run every check of the contract on ``make_method``; checks that need a black-box-capable method
-    are left out for a method that needs what ``TinyTask`` lacks (a fidelity, checkpoints)."""
+    """Run every check of the contract on ``make_method``.
+
+    Left out where they cannot apply: the same-seed and resume checks for a
+    method that declares ``deterministic = False`` (its library keeps it from
+    being so), and the check on ``TinyTask`` for a method that needs what that
+    task lacks (a fidelity, checkpoints).
+    """
+    method = built(make_method)
     for workers in (1, 3):
         check_asks_stay_in_the_space_and_fidelity_range(make_method, workers=workers)
     check_leaves_global_random_state_alone(make_method)
-    check_same_seed_gives_the_same_trials_in_a_fresh_process(make_method)
-    check_resumes_by_replay_to_the_uninterrupted_trials(make_method)
-    if not requirements_of(make_method) - TinyTask().capabilities():
+    if getattr(method, "deterministic", True):
+        check_same_seed_gives_the_same_trials_in_a_fresh_process(make_method)
+        check_resumes_by_replay_to_the_uninterrupted_trials(make_method)
+    if not method.requires - TinyTask().capabilities():
         check_ends_cleanly_when_it_has_nothing_more_to_ask(make_method)
 
 
