@@ -168,3 +168,12 @@ def test_the_cli_runs_a_method_in_its_own_environment(hpobench_cli, tmp_path):
     assert "stopped: budget.evals" in done.stdout
     info = json.loads(next((tmp_path / "results").rglob("run.json")).read_text())
     assert info["status"] == "finished" and info["n_trials"] == 10
+
+
+@pytest.mark.parametrize(("requirement", "project"), [("DEHB>=0.1", "dehb"), ("ConfigSpace==1.2.2", "configspace"),
+                                                      ("my_opt[extra]; python_version>'3'", "my-opt"),
+                                                      ("/tmp/w/fake_opt-1.0-py3-none-any.whl", "fake-opt")])
+def test_requirements_are_matched_to_pip_s_errors_by_project_name(requirement, project):
+    assert venvs._project(requirement) == project
+    log = f"ERROR: No matching distribution found for {project.upper()}==9\n"
+    assert venvs._named_requirement(["numpy<2", requirement], log) == requirement
