@@ -40,7 +40,7 @@ import numpy as np
 from hpobench.budget import Budget
 from hpobench.fidelity import Fidelity
 from hpobench.methods.base import Method
-from hpobench.runner import method_rng, run
+from hpobench.runner import Recording, method_rng, run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.storage import RunFolder, deterministic_part
 from hpobench.tasks.base import Task
@@ -131,16 +131,16 @@ def check_resumes_by_replay_to_the_uninterrupted_trials(make_method: MakeMethod,
     of a run that was never interrupted."""
     budget, config = Budget(evals=evals), {"contract": "resume"}
     with tempfile.TemporaryDirectory(prefix="hpobench-contract-") as tmp:
-        whole = run(make_method, MixedTask(), seed=3, budget=budget, workers=workers, config=config,
-                    folder=RunFolder(Path(tmp) / "whole"))
+        whole = run(make_method, MixedTask(), seed=3, budget=budget, workers=workers,
+                    folder=Recording(RunFolder(Path(tmp) / "whole"), config=config))
         folder = RunFolder(Path(tmp) / "killed")
-        run(make_method, MixedTask(), seed=3, budget=budget, workers=workers, config=config, folder=folder)
+        run(make_method, MixedTask(), seed=3, budget=budget, workers=workers, folder=Recording(folder, config=config))
         lines = folder.trials_path.read_text().splitlines(keepends=True)
         kept = len(lines) // 2
         folder.trials_path.write_text("".join(lines[:kept]) + lines[kept][: len(lines[kept]) // 2])
         (folder.path / "done").unlink()
-        resumed = run(make_method, MixedTask(), seed=3, budget=budget, workers=workers, config=config,
-                      folder=folder)
+        resumed = run(make_method, MixedTask(), seed=3, budget=budget, workers=workers,
+                      folder=Recording(folder, config=config))
         assert resumed.replayed == kept, f"replayed {resumed.replayed} recorded trials, expected {kept}"
         assert _plain(folder.read_trials()) == _plain(whole.records), \
             "the resumed run's trials differ from the uninterrupted run's"

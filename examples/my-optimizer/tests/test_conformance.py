@@ -1,6 +1,6 @@
 """The method keeps hpobench's contract: one import, one call."""
 
-from my_optimizer import OnePlusOneES
+from my_optimizer.one_plus_one import OnePlusOneES
 
 from hpobench.testing import check_method
 
