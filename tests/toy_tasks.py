@@ -6,37 +6,9 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-import numpy as np
-
-from hpobench import Categorical, Fidelity, Float, Int, Result, Space, Task, Trial
+from hpobench import Categorical, Float, Int, Result, Space, Task, Trial
 from hpobench.methods.random_search import RandomSearch
-
-
-class MixedTask(Task):
-    """Every parameter kind, a fidelity, and continuation from checkpoints.
-
-    loss = (x - 0.3)^2 + (log10 lr + 2)^2 / 10 + (n - 7)^2 / 100 + [kind != "b"] + 1 / fidelity;
-    cost = fidelity seconds (only the extra fidelity when continuing).
-    """
-
-    optimum = 0.01
-
-    def __init__(self, checkpoint: bool = True):
-        self.supports = frozenset({"checkpoint"}) if checkpoint else frozenset()
-
-    @cached_property
-    def space(self) -> Space:
-        return Space({"x": Float(0.0, 1.0), "lr": Float(1e-4, 1.0, log=True), "n": Int(1, 64, log=True),
-                      "kind": Categorical(["a", "b", "c"]), "depth": Int(1, 4)})
-
-    fidelity = Fidelity("epoch", 1, 100)
-
-    def evaluate(self, trial: Trial, seed: int) -> Result:
-        c = trial.config
-        fid = trial.fidelity or 100
-        loss = (c["x"] - 0.3) ** 2 + (np.log10(c["lr"]) + 2) ** 2 / 10 + (c["n"] - 7) ** 2 / 100
-        loss += float(c["kind"] != "b") + 1 / fid
-        return Result(float(loss), float(fid), test_loss=float(loss) + 0.5, info={"seed": seed})
+from hpobench.testing import MixedTask  # noqa: F401  (the contract suite's task, used by many tests)
 
 
 class FlakyTask(Task):

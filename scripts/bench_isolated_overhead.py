@@ -1,0 +1,92 @@
+"""What running a method in its own environment adds per trial, against its library's own ask/tell loop.
+
+For DEHB (in the environment ``conf/method/dehb.yaml`` makes), times two loops
+over the same objective (a 6-D quadratic with fidelity z on [3, 100]), with
+the same number of trials and one worker:
+
+* direct: ``dehb.DEHB.ask`` / ``tell`` in a plain loop, run by the
+  environment's Python (the time in those two calls only);
+* through hpobench: the ``dehb`` method run by hpobench's runner, whose
+  ``optimizer_time`` per trial covers the driver, the JSON messages over the
+  pipes and the runner's bookkeeping around ask and tell.
+
+    python scripts/bench_isolated_overhead.py --trials 2000
+
+Prints one Markdown table row per repetition and the median difference per trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+from functools import partial
+
+from omegaconf import OmegaConf
+
+from hpobench import Budget, Fidelity, Float, Result, Space, Task, Trial, run
+from hpobench.app import CONF_DIR
+from hpobench.methods.isolated import IsolatedMethod
+from hpobench.methods.venvs import ensure_env, python_of
+
+DIRECT = r"""
+import json, sys, tempfile, time
+import ConfigSpace
+from dehb import DEHB
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+cs = ConfigSpace.ConfigurationSpace(seed=seed)
+for i in range(6):
+    cs.add(ConfigSpace.UniformFloatHyperparameter(f"x{i}", 0.0, 1.0))
+dehb = DEHB(cs=cs, min_fidelity=3, max_fidelity=100, seed=seed, n_workers=1, output_path=tempfile.mkdtemp(),
+            save_freq="end")
+spent = 0.0
+for _ in range(n):
+    tic = time.perf_counter()
+    job = dehb.ask()
+    spent += time.perf_counter() - tic
+    c = dict(job["config"])
+    loss = sum((c[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / job["fidelity"]
+    tic = time.perf_counter()
+    dehb.tell(job, {"fitness": loss, "cost": job["fidelity"]})
+    spent += time.perf_counter() - tic
+print(json.dumps(spent / n))
+"""
+
+
+class Quadratic(Task):
+    """The same objective as the direct loop's."""
+
+    space = Space({f"x{i}": Float(0.0, 1.0) for i in range(6)})
+    fidelity = Fidelity("z", 3, 100, integer=False)
+
+    def evaluate(self, trial: Trial, seed: int) -> Result:
+        c = trial.config
+        return Result(sum((c[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / trial.fidelity, trial.fidelity)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    settings = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "method" / "dehb.yaml"))
+    python = python_of(ensure_env(settings["requirements"]))
+    make = partial(IsolatedMethod, requirements=settings["requirements"], driver=settings["driver"],
+                   requires=settings["requires"], settings=settings["settings"])
+    print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) |")
+    print("|---:|---:|---:|---:|---:|")
+    added = []
+    for k in range(args.repeats):
+        direct = json.loads(subprocess.run([str(python), "-c", DIRECT, str(args.trials), str(k)], check=True,
+                                           capture_output=True, text=True).stdout.splitlines()[-1])
+        out = run(make, Quadratic(), seed=k, budget=Budget(evals=args.trials), workers=1)
+        ours = sum(r["optimizer_time"] for r in out.records) / len(out.records)
+        added.append(ours - direct)
+        print(f"| {k} | {direct * 1e6:.0f} | {ours * 1e6:.0f} | {(ours - direct) * 1e6:.0f} | "
+              f"{100 * (ours - direct) / direct:.1f} |")
+    print(f"\nmedian added per trial: {statistics.median(added) * 1e6:.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
