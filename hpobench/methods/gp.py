@@ -78,6 +78,10 @@ class GPBO(Method):
         n_discrete_starts: on a space with integers or categoricals, this
             many more starts of polish and local search: the best candidates
             of other discrete settings than the ``n_polish`` best.
+        joint_max: when the categoricals have at most this many combinations
+            of choices, each round of the local search also tries them all at
+            once (two choices may only pay off together, which one-at-a-time
+            moves never find).
         fit_max: with more finished trials than this, the hyperparameters are
             fitted on a uniformly drawn subset of this many (the "subset of
             data" approximation, Rasmussen & Williams 2006, sec. 8.3.3, a
@@ -235,7 +239,8 @@ class GPBO(Method):
                       free: np.ndarray) -> tuple[float, np.ndarray]:
         """Alternate discrete moves and continuous polish until neither improves log EI.
 
-        Each round tries, for every Int and Categorical parameter in turn, all
+        Each round tries every combination of the choices (when there are at
+        most ``joint_max``), then, for every Int and Categorical parameter in turn, all
         of its moves (``Space.values_near``: every other choice; one integer
         and ``discrete_steps`` of the unit range down and up) with the other
         coordinates held, and takes the best if it beats the current point;
