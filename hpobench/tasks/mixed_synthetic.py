@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class MixedBranin(Task):
     """
 
     optimum = Branin.optimum
-    minimiser = {"x1": math.pi - 2.0, "x2": 2.275, "kind": "b", "n": 45}
+    minimiser: ClassVar[dict] = {"x1": math.pi - 2.0, "x2": 2.275, "kind": "b", "n": 45}
 
     def __init__(self, cost: float = 1.0):
         self.cost = cost
@@ -85,8 +86,8 @@ class MixedHartmann(Task):
     """
 
     optimum = Hartmann3.optimum
-    minimiser = {**{f"x{i}": v for i, v in enumerate(Hartmann3.minimiser)}, "act": "gelu", "norm": "batch",
-                 "opt": "adam", "width": 11, "bias": True}
+    minimiser: ClassVar[dict] = {**{f"x{i}": v for i, v in enumerate(Hartmann3.minimiser)}, "act": "gelu",
+                                 "norm": "batch", "opt": "adam", "width": 11, "bias": True}
 
     def __init__(self, cost: float = 1.0):
         self.cost = cost
