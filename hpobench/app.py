@@ -11,25 +11,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.errors import UserError
-from hpobench.runner import RunOutcome, run
+from hpobench.paths import label
+from hpobench.runner import Recording, RunOutcome, run
 from hpobench.storage import RunFolder
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 TASK_ONLY_KEYS = ("default_budget",)  # task config keys for the harness, not the task class
-
-
-def label(choice: str, group: str, overrides: Any) -> str:
-    """A folder name for a method or task: its config name plus the settings
-    overridden on the command line, e.g. ``levy,dim=3``, so that sweeping a
-    setting gives each value its own folder."""
-    prefix = f"{group}."
-    settings = sorted(o.lstrip("+~").removeprefix(prefix) for o in overrides or () if o.lstrip("+~").startswith(prefix))
-    return ",".join([choice, *settings]).replace("/", "_")
-
-
-OmegaConf.register_new_resolver("hpobench_label", label, replace=True)
 
 
 def main(cfg: DictConfig) -> float | None:
@@ -46,15 +36,15 @@ def main(cfg: DictConfig) -> float | None:
         sys.exit(2)
     print(summary(outcome, labels, cfg.seed, folder.path, task))
     best = outcome.best
-    return best["loss"] if best else None
+    return best.loss if best else None
 
 
 def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str]) -> tuple[RunOutcome, Any]:
     task_cfg = {k: v for k, v in OmegaConf.to_container(cfg.task, resolve=True).items() if k not in TASK_ONLY_KEYS}
     given = OmegaConf.to_container(cfg.budget, resolve=True) if OmegaConf.is_config(cfg.budget) else cfg.budget
     budget = Budget.from_config(given, cfg.task.get("default_budget"))
-    task = _instantiate(task_cfg, "task", hydra.runtime.choices.task)
-    make_method = _instantiate(OmegaConf.to_container(cfg.method, resolve=True), "method", hydra.runtime.choices.method)
+    task = targets.call(_partial(task_cfg, "task", hydra.runtime.choices.task), "task")
+    make_method = _partial(OmegaConf.to_container(cfg.method, resolve=True), "method", hydra.runtime.choices.method)
     config = {"method": OmegaConf.to_container(cfg.method, resolve=True), "task": task_cfg,
               "seed": cfg.seed, "budget": budget.as_dict(), "workers": cfg.workers}
     files = {".hydra/config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
@@ -64,19 +54,28 @@ def _run(cfg: DictConfig, hydra: Any, folder: RunFolder, labels: dict[str, str])
     progress = sys.stderr.isatty() if cfg.progress == "auto" else cfg.progress
     if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {cfg.seed!r}.")
-    outcome = run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers, folder=folder,
-                  labels=labels, config=config, files=files, progress=progress)
+    outcome = run(make_method, task, seed=cfg.seed, budget=budget, workers=cfg.workers,
+                  folder=Recording(folder, labels, config, files), progress=progress)
     return outcome, task
 
 
-def _instantiate(node: dict[str, Any], group: str, name: str) -> Any:
+def _partial(node: dict[str, Any], group: str, name: str) -> Any:
+    """The config's class with its settings, not yet called (nested ``_target_`` nodes are built).
+
+    The class is imported first, so that a module that cannot be imported is
+    reported as such; the settings are checked when the partial is called
+    (``targets.call``), against the constructor's signature.
+    """
+    if not isinstance(node.get("_target_"), str):
+        raise UserError(f"{group}={name} has no _target_ naming its class; add one to its YAML.")
+    targets.locate(node["_target_"], f"{group}={name}")
     try:
-        return instantiate(node)
+        return instantiate({**node, "_partial_": True})
     except UserError:
         raise
-    except Exception as error:
+    except Exception as error:  # the class was found, so this is in building a nested node
         cause = error.__cause__ or error
-        raise UserError(f"conf/{group}/{name}.yaml does not fit its class ({cause}); "
+        raise UserError(f"{group}={name}: a nested setting could not be built ({type(cause).__name__}: {cause}); "
                         f"fix the {group}.* settings.") from error
 
 
@@ -90,7 +89,7 @@ def _remove_empty(path: Path, stop: Path) -> None:
 
 def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, task: Any = None) -> str:
     records = outcome.records
-    failed = sum(r["status"] == "failed" for r in records)
+    failed = sum(r.status == "failed" for r in records)
     best = outcome.best
     head = "already finished, skipped" if outcome.skipped else f"stopped: {outcome.stop_reason}"
     if outcome.replayed and not outcome.skipped:
@@ -98,18 +97,18 @@ def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, 
     lines = [f"hpobench: {labels['method']} on {labels['task']}, seed {seed}: {head}",
              f"  trials     {len(records)} ({failed} failed)"]
     if best is not None:
-        line = f"  best loss  {best['loss']:.6g} (trial {best['trial_id']})"
+        line = f"  best loss  {best.loss:.6g} (trial {best.trial_id})"
         if outcome.optimum is not None:
-            line += f", regret {best['loss'] - outcome.optimum:.3g} (optimum {outcome.optimum:.6g})"
+            line += f", regret {best.loss - outcome.optimum:.3g} (optimum {outcome.optimum:.6g})"
         lines.append(line)
-        if best["test_loss"] is not None:
-            lines.append(f"  test loss  {best['test_loss']:.6g} (of the best trial by loss)")
-        lines.append(f"  config     {best['config']}")
+        if best.test_loss is not None:
+            lines.append(f"  test loss  {best.test_loss:.6g} (of the best trial by loss)")
+        lines.append(f"  config     {best.config}")
         described = task.describe(best) if task is not None else None
         if described:
             lines.append(f"  that is    {described}")
-    sim = records[-1]["sim_end"] if records else 0.0
-    method_time = sum(r["optimizer_time"] for r in records)
+    sim = records[-1].sim_end if records else 0.0
+    method_time = sum(r.optimizer_time for r in records)
     lines.append(f"  time       {sim:.6g} s simulated, {outcome.wall_time:.3g} s wall "
                  f"({method_time:.3g} s in the method)")
     lines.append(f"  results    {path}")

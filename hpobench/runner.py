@@ -23,19 +23,21 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm import tqdm
 
+from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.provenance import environment, now
+from hpobench.run_info import RunInfo
 from hpobench.storage import RunFolder, clean_float, fingerprint, write_atomic
 from hpobench.tasks.base import Task
-from hpobench.trial import Result, Trial
+from hpobench.trial import Record, Result, Trial
 
 METHOD_STREAM, TASK_STREAM = 0, 1
 
@@ -44,7 +46,7 @@ METHOD_STREAM, TASK_STREAM = 0, 1
 class RunOutcome:
     """What a run did: its records in finishing order and why it stopped."""
 
-    records: list[dict[str, Any]]
+    records: list[Record]
     stop_reason: str
     optimum: float | None = None
     skipped: bool = False
@@ -52,9 +54,37 @@ class RunOutcome:
     wall_time: float = 0.0
 
     @property
-    def best(self) -> dict[str, Any] | None:
-        ok = [r for r in self.records if r["status"] == "ok"]
-        return min(ok, key=lambda r: r["loss"]) if ok else None
+    def best(self) -> Record | None:
+        ok = [r for r in self.records if r.status == "ok"]
+        return min(ok, key=lambda r: r.loss) if ok else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What defines a run besides method and task: its seed, budget and simulated workers."""
+
+    seed: int
+    budget: Budget
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Where and as what a run is recorded.
+
+    Attributes:
+        folder: the run's folder.
+        labels: ``study``, ``task`` and ``method`` names for ``run.json``.
+        config: the settings that define the run; a folder holding a run of
+            other settings is refused rather than mixed.
+        files: more files (relative path to text) to write into the folder
+            when the run starts, such as the resolved Hydra config.
+    """
+
+    folder: RunFolder
+    labels: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] | None = None
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def method_rng(seed: int) -> np.random.Generator:
@@ -79,11 +109,14 @@ class TrialSeeds:
 
 
 def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> Method:
-    """Build the method for ``task`` and check that the task has what it needs."""
-    try:
-        method = make_method(space=task.space, fidelity=task.fidelity, rng=method_rng(seed))
-    except TypeError as error:  # constructors only store settings, so this is a bad setting name
-        raise UserError(f"The method's settings do not fit it ({error}); fix the method.* settings.") from error
+    """Build the method for ``task`` and check that the task has what it needs.
+
+    The method's settings are checked against its constructor's signature
+    first, so a wrong setting is named as such and a TypeError raised inside
+    the constructor is reported as the bug it is, with where it was raised.
+    """
+    method = targets.call(make_method, "method",
+                          {"space": task.space, "fidelity": task.fidelity, "rng": method_rng(seed)})
     missing = sorted(method.requires - task.capabilities())
     if missing:
         raise UserError(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
@@ -98,10 +131,7 @@ def run(
     seed: int,
     budget: Budget,
     workers: int = 1,
-    folder: RunFolder | None = None,
-    labels: dict[str, Any] | None = None,
-    config: dict[str, Any] | None = None,
-    files: dict[str, str] | None = None,
+    folder: RunFolder | Recording | None = None,
     progress: bool = False,
 ) -> RunOutcome:
     """Run ``make_method(space=, fidelity=, rng=)`` on ``task`` until ``budget`` is spent.
@@ -113,67 +143,126 @@ def run(
         seed: the run's seed.
         budget: when to stop.
         workers: simulated asynchronous workers.
-        folder: where to record; None records in memory only.
-        labels: ``study``, ``task`` and ``method`` names for ``run.json``.
-        config: the settings that define the run; a folder holding a run of
-            other settings is refused rather than mixed.
-        files: more files (relative path to text) to write into the folder
-            when the run starts, such as the resolved Hydra config.
+        folder: where to record: a RunFolder, or a Recording (the folder with
+            the labels, settings and files that go into it); None records in
+            memory only.
         progress: show a progress bar on stderr (after two seconds).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UserError(f"workers must be a positive integer, got {workers!r}.")
+    plan = Plan(seed, budget, workers)
+    recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
+    labels = recording.labels if recording else {}
     bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
-               desc=" ".join(str(v) for v in (labels or {}).values()) or None)
+               desc=" ".join(str(v) for v in labels.values()) or None)
     with bar:
-        if folder is None:
+        if recording is None:
             task.attach(None)
-            outcome = _Loop(method, task, seed, budget, workers, None, []).outcome(bar)
+            outcome = _Loop(method, task, plan, None, Replay([])).outcome(bar)
             task.release()
             return outcome
         try:
-            with folder.lock():
-                return _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar)
+            with recording.folder.lock():
+                return _run_in_folder(method, task, plan, recording, bar)
         except OSError as error:  # our own writes: evaluation errors never get here
-            raise UserError(f"Cannot write results in {folder.path} ({error.strerror or error}); "
+            raise UserError(f"Cannot write results in {recording.folder.path} ({error.strerror or error}); "
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method, task, seed, budget, workers, folder, labels, config, files, bar) -> RunOutcome:
-    recorded = _open_folder(folder, config)
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm) -> RunOutcome:
+    folder = recording.folder
+    recorded = _open_folder(folder, recording.config)
     if folder.is_finished():
-        info = folder.read_info()
-        wall = sum(r["wall_time"] + r["optimizer_time"] for r in recorded)
-        return RunOutcome(recorded, info.get("stop_reason", "finished"), task.optimum, skipped=True, wall_time=wall)
+        wall = sum(r.wall_time + r.optimizer_time for r in recorded)
+        return RunOutcome(recorded, folder.read_info().stop_reason or "finished", task.optimum, skipped=True,
+                          wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
-    _write_start(folder, labels or {}, config, seed, resumed=bool(recorded), optimum=task.optimum)
-    for name, text in (files or {}).items():
+    _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum)
+    for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
-        outcome = _Loop(method, task, seed, budget, workers, folder, recorded).outcome(bar)
+        outcome = _Loop(method, task, plan, folder, Replay(recorded, folder)).outcome(bar)
         task.release()  # finished: no later trial can continue from this run's checkpoints
     except BaseException as error:
         folder.close()
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        folder.write_info({**folder.read_info(), "status": status, "error": f"{type(error).__name__}: {error}"})
+        info = folder.read_info()
+        info.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        info.error = f"{type(error).__name__}: {error}"
+        folder.write_info(info)
         raise
     folder.close()
     _write_end(folder, outcome)
     return outcome
 
 
+class Replay:
+    """The record of an interrupted run, which a resumed run must retrace.
+
+    It knows the recorded trials and the last recorded finish; it answers
+    whether a trial is recorded (and gives its recorded result) and whether
+    the resumed run still matches the record, at each start and each finish.
+    """
+
+    def __init__(self, recorded: list[Record], folder: RunFolder | None = None):
+        self.recorded = recorded
+        self.folder = folder
+        self.by_id = {r.trial_id: r for r in recorded}
+        self.last_finish = max((r.sim_end for r in recorded), default=-math.inf)
+
+    def __len__(self) -> int:
+        return len(self.recorded)
+
+    def get(self, trial_id: int) -> Record | None:
+        """The recorded trial of this id, None when it is not recorded."""
+        return self.by_id.get(trial_id)
+
+    def replaying(self, finished: int) -> bool:
+        """Whether the run is still retracing the record, ``finished`` trials in."""
+        return finished < len(self.recorded)
+
+    def check_start(self, old: Record, trial: Trial, fidelity: float | None) -> None:
+        """Refuse a recorded trial that the method now asks for differently."""
+        if (old.config, old.fidelity, old.parent) != (trial.config, fidelity, trial.parent):
+            raise UserError(self.differs(trial.id))
+
+    def check_finish(self, finished: int, trial_id: int) -> Record:
+        """The record of the ``finished``-th finish, which must be this trial's."""
+        old = self.recorded[finished]
+        if old.trial_id != trial_id:
+            raise UserError(self.differs(trial_id))
+        return old
+
+    def differs(self, trial_id: int) -> str:
+        where = self.folder.path if self.folder else "the folder"
+        return (f"The trials recorded in {where} differ from this run at trial {trial_id}, so they were made by "
+                f"other code or settings; delete that folder or choose another study=.")
+
+
+class Running(NamedTuple):
+    """A trial on a simulated worker, as held in the event heap.
+
+    The heap orders by the first three fields: finish time, then recorded
+    trials before new ones (a resumed run retraces its record), then start
+    order (first-in-first-out); ``order`` is unique, so the rest is never compared.
+    """
+
+    finish: float
+    new: bool  # False for a trial replayed from the record
+    order: int
+    trial: Trial
+    result: Result
+    record: Record
+
+
 class _Loop:
     """The event loop of one run; state lives here so ``run`` stays readable."""
 
-    def __init__(self, method: Method, task: Task, seed: int, budget: Budget, workers: int,
-                 folder: RunFolder | None, recorded: list[dict[str, Any]]):
-        self.method, self.task, self.budget = method, task, budget
-        self.seeds = TrialSeeds(seed)
-        self.workers, self.folder, self.recorded = workers, folder, recorded
-        self.replay = {r["trial_id"]: r for r in recorded}
-        self.recorded_end = max((r["sim_end"] for r in recorded), default=-math.inf)
-        self.records: list[dict[str, Any]] = []
+    def __init__(self, method: Method, task: Task, plan: Plan, folder: RunFolder | None, replay: Replay):
+        self.method, self.task, self.budget, self.workers = method, task, plan.budget, plan.workers
+        self.seeds = TrialSeeds(plan.seed)
+        self.folder, self.replay = folder, replay
+        self.records: list[Record] = []
         self.finished: dict[int, float | None] = {}  # finished trial id -> fidelity it reached
         self.used_ids: set[int] = set()
         self.can_continue = "checkpoint" in task.capabilities()
@@ -185,13 +274,12 @@ class _Loop:
 
     def outcome(self, bar: tqdm) -> RunOutcome:
         stop_reason = self.run(bar)
-        return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.recorded),
+        return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.replay),
                           wall_time=self.wall_used)
 
     def run(self, bar: tqdm) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
-        events: list[tuple] = []  # heap of (finish time, not a recorded trial, start order, ...): ties go to
-        # recorded trials first (a resumed run retraces its record), then first-in-first-out
+        events: list[Running] = []  # a heap, in the order Running defines
         while True:
             while idle and (self.budget.evals is None or self.started < self.budget.evals):
                 tic = time.perf_counter()
@@ -199,46 +287,42 @@ class _Loop:
                 ask_time = time.perf_counter() - tic
                 if trial is None:
                     break
-                start = self._start(trial, ask_time, heapq.heappop(idle))
-                heapq.heappush(events, (start[2]["sim_end"], trial.id not in self.replay, self.started, *start))
+                heapq.heappush(events, self._start(trial, ask_time, heapq.heappop(idle)))
                 self.started += 1
             if not events:
                 return "method finished"
-            end, _, _, trial, result, record = heapq.heappop(events)
-            self.clock = end
-            heapq.heappush(idle, record["worker"])
+            running = heapq.heappop(events)
+            record = running.record
+            self.clock = running.finish
+            heapq.heappush(idle, record.worker)
             tic = time.perf_counter()
-            self.method.tell(trial, result)
-            record["optimizer_time"] += time.perf_counter() - tic
-            self._finish(trial, record)
+            self.method.tell(running.trial, running.result)
+            record.optimizer_time += time.perf_counter() - tic
+            self._finish(running.trial, record)
             bar.update()
             reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used)
             if reached:
                 return reached
 
-    def _start(self, trial: Trial, ask_time: float, worker: int) -> tuple[Trial, Result, dict[str, Any]]:
+    def _start(self, trial: Trial, ask_time: float, worker: int) -> Running:
         fidelity = self._check(trial)
         old = self.replay.get(trial.id)
         if old is not None:
-            result, wall, error = _result_of(old), old["wall_time"], old["error"]
-            if (old["config"], old["fidelity"], old["parent"]) != (trial.config, fidelity, trial.parent):
-                raise UserError(_differs(self.folder, trial.id))
+            self.replay.check_start(old, trial, fidelity)
+            result, wall, error = old.result(), old.wall_time, old.error
         else:
             result, wall, error = self._evaluate(trial)
         end = self.clock + result.cost
-        if old is None and len(self.records) < len(self.recorded):
+        if old is None and self.replay.replaying(len(self.records)):
             # Evaluated again after an interruption while the replay is still running: in the interrupted run it
             # finished after every recorded trial, but a measured cost can come out shorter this time.
-            end = max(end, self.recorded_end)
-        continued = trial.parent is not None and self.can_continue
-        record = {
-            "trial_id": trial.id, "config": trial.config, "fidelity": fidelity, "parent": trial.parent,
-            "continued": continued, "status": "failed" if error else "ok", "loss": clean_float(result.loss),
-            "test_loss": clean_float(result.test_loss), "cost": result.cost, "error": error,
-            "budget_used": None, "sim_start": self.clock, "sim_end": end,
-            "worker": worker, "wall_time": wall, "optimizer_time": ask_time, "info": result.info,
-        }
-        return trial, result, record
+            end = max(end, self.replay.last_finish)
+        record = Record(
+            trial.id, trial.config, fidelity, trial.parent, trial.parent is not None and self.can_continue,
+            "failed" if error else "ok", clean_float(result.loss), clean_float(result.test_loss), result.cost, error,
+            None, self.clock, end, worker, wall, ask_time, result.info,
+        )
+        return Running(end, old is None, self.started, trial, result, record)
 
     def _evaluate(self, trial: Trial) -> tuple[Result, float, str | None]:
         seed = self.seeds(trial.id)
@@ -255,25 +339,23 @@ class _Loop:
             result = Result(math.nan, 0.0, info={})
         return result, time.perf_counter() - tic, error
 
-    def _finish(self, trial: Trial, record: dict[str, Any]) -> None:
-        fidelity = record["fidelity"]
+    def _finish(self, trial: Trial, record: Record) -> None:
+        fidelity = record.fidelity
         if self.fid is None:
             spent = 1.0
         else:
-            base = self.finished[trial.parent] if record["continued"] else 0.0
+            base = self.finished[trial.parent] if record.continued else 0.0
             spent = (fidelity - base) / self.fid.max
         self.finished[trial.id] = fidelity
         self.fidelity_used += spent
-        record["budget_used"] = self.fidelity_used
+        record.budget_used = self.fidelity_used
         n = len(self.records)
-        if n < len(self.recorded):  # replaying: the run must retrace the recorded one
-            old = self.recorded[n]
-            if old["trial_id"] != trial.id:
-                raise UserError(_differs(self.folder, trial.id))
-            record["wall_time"], record["optimizer_time"] = old["wall_time"], old["optimizer_time"]
+        if self.replay.replaying(n):  # the run must retrace the recorded one
+            old = self.replay.check_finish(n, trial.id)
+            record.wall_time, record.optimizer_time = old.wall_time, old.optimizer_time
         elif self.folder is not None:
             self.folder.append_trial(record)
-        self.wall_used += record["wall_time"] + record["optimizer_time"]
+        self.wall_used += record.wall_time + record.optimizer_time
         self.records.append(record)
 
     def _check(self, trial: Trial) -> float | None:
@@ -296,21 +378,10 @@ class _Loop:
         return fidelity
 
 
-def _result_of(record: dict[str, Any]) -> Result:
-    loss = math.nan if record["loss"] is None else record["loss"]
-    test = record["test_loss"]
-    return Result(loss, record["cost"], test, record["info"])
-
-
-def _differs(folder: RunFolder | None, trial_id: int) -> str:
-    return (f"The trials recorded in {folder.path if folder else 'the folder'} differ from this run at trial "
-            f"{trial_id}, so they were made by other code or settings; delete that folder or choose another study=.")
-
-
-def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[Record]:
     """The trials already recorded, after checking the folder holds this run."""
     if folder.has_run():
-        old = folder.read_info().get("config")
+        old = folder.read_info().config
         if old != config:
             keys = sorted(k for k in set(old or {}) | set(config or {}) if (old or {}).get(k) != (config or {}).get(k))
             raise UserError(f"{folder.path} holds a run with other settings (differing in {keys}); "
@@ -318,22 +389,27 @@ def _open_folder(folder: RunFolder, config: dict[str, Any] | None) -> list[dict[
     return folder.read_trials(repair=not folder.is_finished())
 
 
-def _write_start(folder: RunFolder, labels: dict[str, Any], config: dict[str, Any] | None, seed: int,
-                 resumed: bool, optimum: float | None = None) -> None:
-    info = folder.read_info() if folder.has_run() else {**labels, "seed": seed, "config": config, "start": now(),
-                                                         "config_hash": fingerprint(config)}
-    info.update(status="running", environment=environment(), optimum=optimum)  # optimum: for regret in analysis
-    info.pop("error", None)
+def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None) -> None:
+    folder = recording.folder
+    if folder.has_run():
+        info = folder.read_info()
+    else:
+        labels = recording.labels
+        info = RunInfo(seed=seed, config=recording.config, start=now(), config_hash=fingerprint(recording.config),
+                       study=labels.get("study"), task=labels.get("task"), method=labels.get("method"))
+    info.status, info.environment, info.error = "running", environment(), None
+    info.optimum, info.optimum_recorded = optimum, True  # for regret in the analysis
     if resumed:
-        info["resumed"] = [*info.get("resumed", []), now()]
+        info.resumed = [*info.resumed, now()]
     folder.write_info(info)
 
 
 def _write_end(folder: RunFolder, outcome: RunOutcome) -> None:
     info = folder.read_info()
     best = outcome.best
-    info.update(status="finished", end=now(), stop_reason=outcome.stop_reason, n_trials=len(outcome.records),
-                best_loss=best["loss"] if best else None, best_trial=best["trial_id"] if best else None,
-                fingerprint=fingerprint(outcome.records))
+    info.status, info.end, info.stop_reason = "finished", now(), outcome.stop_reason
+    info.n_trials = len(outcome.records)
+    info.best_loss, info.best_trial = (best.loss, best.trial_id) if best else (None, None)
+    info.fingerprint = fingerprint(outcome.records)
     folder.write_info(info)
     folder.mark_done()

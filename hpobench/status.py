@@ -20,10 +20,13 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
 
-from hpobench.app import CONF_DIR, label
+from hpobench.app import CONF_DIR
 from hpobench.callbacks import SWEEP_HISTORY
+from hpobench.errors import UserError
+from hpobench.paths import run_path
 from hpobench.storage import RunFolder, find_runs
 
 NOT_DONE = ("missing", "interrupted", "failed")
@@ -34,9 +37,8 @@ def sweep_files(study: Path) -> list[Path]:
     return [*sorted((study / SWEEP_HISTORY).glob("*.yaml")), study / "multirun.yaml"]
 
 
-def sweep_jobs(path: Path) -> tuple[list[list[str]], list[str]]:
-    """The override lists of every job of one sweep, and the sweep's Hydra overrides."""
-    sweep = OmegaConf.load(path)
+def sweep_jobs(sweep: DictConfig) -> tuple[list[list[str]], list[str]]:
+    """The override lists of every job of one sweep (a loaded multirun.yaml), and its Hydra overrides."""
     params = sweep.hydra.sweeper.get("params") or {}
     lines = [f"{key}={value}" for key, value in params.items()] + list(sweep.hydra.overrides.task)
     choices: dict[str, list[str]] = {}
@@ -48,17 +50,36 @@ def sweep_jobs(path: Path) -> tuple[list[list[str]], list[str]]:
 
 
 def run_folder(study: Path, job: list[str], defaults: dict[str, str]) -> Path:
-    """Where the job's run lives, named as conf/config.yaml names it."""
+    """Where the job's run lives, named by the function that names it for Hydra (``paths.run_path``)."""
     given = dict(o.split("=", 1) for o in job)
-    task = label(given.get("task", defaults["task"]), "task", job)
-    method = label(given.get("method", defaults["method"]), "method", job)
-    return study / task / method / f"seed={given.get('seed', defaults['seed'])}"
+    return study / run_path(given.get("task", defaults["task"]), given.get("method", defaults["method"]),
+                            given.get("seed", defaults["seed"]), job)
 
 
-def defaults_for(common: list[str]) -> dict[str, str]:
-    """Method, task and seed that a job gets when it does not set them."""
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=common, return_hydra_config=True)
+def search_path(sweep: DictConfig) -> list[str]:
+    """The sweep's own config search path: ``hydra.searchpath`` and any ``--config-dir``."""
+    paths = list(sweep.hydra.get("searchpath") or [])
+    for source in sweep.hydra.runtime.get("config_sources") or []:
+        if source.get("provider") == "command-line" and source.get("schema") == "file":
+            paths.append(f"file://{source.path}")
+    return list(dict.fromkeys(paths))
+
+
+def defaults_for(common: list[str], sweep: DictConfig | None = None) -> dict[str, str]:
+    """Method, task and seed that a job gets when it does not set them, composed as the sweep composed them."""
+    overrides = list(common)
+    config_name = "config"
+    if sweep is not None:
+        config_name = sweep.hydra.job.get("config_name") or config_name
+        paths = search_path(sweep)
+        if paths:
+            overrides.append(f"hydra.searchpath=[{','.join(repr(p) for p in paths)}]")  # quoted: spaces, commas
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+    except HydraException as error:
+        raise UserError(f"Cannot compose this sweep's configs again ({str(error).splitlines()[0]}); if it used "
+                        f"configs from outside hpobench (hydra.searchpath=), make sure they are still there.") from None
     return {"task": cfg.hydra.runtime.choices.task, "method": cfg.hydra.runtime.choices.method, "seed": str(cfg.seed)}
 
 
@@ -70,7 +91,7 @@ def state_of(path: Path) -> str:
         return "missing"
     if folder.is_locked():
         return "running"
-    return "failed" if folder.read_info().get("status") == "failed" else "interrupted"
+    return "failed" if folder.read_info().status == "failed" else "interrupted"
 
 
 def command_for(jobs: list[list[str]], hydra_overrides: list[str]) -> list[str]:
@@ -98,8 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     folders: dict[Path, tuple[list[str], list[str]]] = {}  # run folder -> (job overrides, hydra overrides)
     for path in sweep_files(study):
-        jobs, hydra_overrides = sweep_jobs(path)
-        defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)])
+        sweep = OmegaConf.load(path)
+        jobs, hydra_overrides = sweep_jobs(sweep)
+        try:
+            defaults = defaults_for([o for o in jobs[0] if all(o in job for job in jobs)], sweep)
+        except UserError as error:
+            print(f"hpobench.status: error: {error}", file=sys.stderr)
+            return 2
         for job in jobs:
             folders.setdefault(run_folder(study, job, defaults), (job, hydra_overrides))
     states = {folder: state_of(folder) for folder in folders}

@@ -4,6 +4,8 @@ A run folder holds ``trials.jsonl`` (appended and flushed as each trial
 finishes, so a killed process loses at most the line it was writing),
 ``run.json`` (what ran, where, with which versions, and how it ended; always
 replaced atomically) and an empty ``done`` marker once the run is complete.
+The records are types (``trial.Record`` per line, ``run_info.RunInfo`` for
+run.json); ``RunFolder`` is their one reader and writer.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import json
 import math
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from hpobench.errors import UserError
+from hpobench.run_info import RunInfo
+from hpobench.trial import Record
 
 TRIALS = "trials.jsonl"
 RUN_INFO = "run.json"
@@ -40,17 +45,32 @@ def _jsonable(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(default=_jsonable)
+# The trial writer runs once per evaluation, and JSONEncoder.encode builds a new C encoder on every call: build
+# it once, with JSONEncoder's own settings, so each line is the same text for less time (json.dumps without the
+# C accelerator where it is missing). Records hold no cycles, so the cycle check is left out.
+_C_ENCODER = c_make_encoder and c_make_encoder(None, _jsonable, encode_basestring_ascii, None, ": ", ", ", False,
+                                               False, True)
 
 
-def deterministic_part(record: dict[str, Any]) -> dict[str, Any]:
-    """A trial record without its wall-clock measurements."""
+def record_line(data: dict[str, Any]) -> str:
+    """One line of trials.jsonl: the JSON of ``data``, as ``json.dumps(data, default=...)`` writes it."""
+    return ("".join(_C_ENCODER(data, 0)) if _C_ENCODER else _ENCODER.encode(data)) + "\n"
+
+
+def deterministic_part(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A trial record (a Record, or its JSON object) without its wall-clock measurements."""
+    if isinstance(record, Record):  # a fresh dict: drop the measured fields in place (the fingerprint of a run)
+        items = record.to_dict()
+        for name in MEASURED_FIELDS:
+            del items[name]
+        return items
     return {k: v for k, v in record.items() if k not in MEASURED_FIELDS}
 
 
 def fingerprint(content: Any) -> str:
-    """SHA-256 of canonical JSON; for trial lists, of their deterministic part only."""
+    """SHA-256 of canonical JSON; for lists of trial records, of their deterministic part only."""
     if isinstance(content, list):
-        content = [deterministic_part(r) if isinstance(r, dict) else r for r in content]
+        content = [deterministic_part(r) if isinstance(r, Mapping) else r for r in content]
     text = json.dumps(content, sort_keys=True, default=_jsonable, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -77,33 +97,41 @@ class RunFolder:
     def has_run(self) -> bool:
         return (self.path / RUN_INFO).exists()
 
-    def read_info(self) -> dict[str, Any]:
-        return json.loads((self.path / RUN_INFO).read_text())
+    def read_info(self) -> RunInfo:
+        """The run's run.json; one of an unknown schema version is a UserError."""
+        path = self.path / RUN_INFO
+        return RunInfo.from_dict(json.loads(path.read_text()), source=str(path))
 
-    def write_info(self, info: dict[str, Any]) -> None:
-        write_atomic(self.path / RUN_INFO, json.dumps(info, indent=2, default=_jsonable) + "\n")
+    def write_info(self, info: RunInfo) -> None:
+        write_atomic(self.path / RUN_INFO, json.dumps(info.to_dict(), indent=2, default=_jsonable) + "\n")
 
-    def read_trials(self, repair: bool = False) -> list[dict[str, Any]]:
-        """The recorded trials in finishing order.
+    def read_trials(self, repair: bool = False) -> list[Record]:
+        """The recorded trials in finishing order, in the layout run.json names.
 
         A last line without its newline was cut off by a kill mid-write; it is
         ignored, and with ``repair`` removed so that appending can go on.
         """
         if not self.trials_path.exists():
             return []
+        schema = self.read_info().trial_schema_version if self.has_run() else 1
         data = self.trials_path.read_bytes()
         complete = data[: data.rfind(b"\n") + 1]
         if repair and len(complete) != len(data):
             with open(self.trials_path, "r+b") as f:
                 f.truncate(len(complete))
         # one parse for the whole file: per-line json.loads costs more than the parsing itself
-        return json.loads(b"[" + b",".join(complete.splitlines()) + b"]")
+        rows = json.loads(b"[" + b",".join(complete.splitlines()) + b"]")
+        try:
+            return [Record.from_dict(row, schema) for row in rows]
+        except KeyError as error:
+            raise UserError(f"{self.trials_path} has a trial without the field {error}, so it was not written "
+                            f"by hpobench; delete that run folder or restore the file.") from None
 
-    def append_trial(self, record: dict[str, Any]) -> None:
+    def append_trial(self, record: Record) -> None:
         if self._trials_file is None:
             self.path.mkdir(parents=True, exist_ok=True)
             self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._trials_file.write(_ENCODER.encode(record) + "\n")
+        self._trials_file.write(record_line(record.to_dict()))
         self._trials_file.flush()
 
     @contextmanager
@@ -171,8 +199,8 @@ def list_runs(root: str | os.PathLike) -> pd.DataFrame:
     rows = []
     for path in find_runs(root):
         info = RunFolder(path).read_info()
-        rows.append({**_run_keys(info), "status": info["status"], "stop_reason": info.get("stop_reason"),
-                     "n_trials": info.get("n_trials"), "path": str(path)})
+        rows.append({**info.labels, "status": info.status, "stop_reason": info.stop_reason,
+                     "n_trials": info.n_trials, "path": str(path)})
     return pd.DataFrame(rows, columns=["study", "task", "method", "seed", "status", "stop_reason", "n_trials", "path"])
 
 
@@ -190,7 +218,7 @@ def load_results(root: str | os.PathLike) -> pd.DataFrame:
         info, trials = folder.read_info(), folder.read_trials()
         if not trials:
             continue
-        keys.append({**_run_keys(info), "run_status": info["status"]})
+        keys.append({**info.labels, "run_status": info.status})
         counts.append(len(trials))
         # one frame per run, so each run's columns get their types from that run alone
         frames.append(pd.DataFrame.from_records([_spread(trial) for trial in trials]))
@@ -200,14 +228,10 @@ def load_results(root: str | os.PathLike) -> pd.DataFrame:
     return pd.concat([runs, pd.concat(frames, ignore_index=True)], axis=1)
 
 
-def _spread(trial: dict[str, Any]) -> dict[str, Any]:
+def _spread(trial: Record) -> dict[str, Any]:
     """A trial record with ``config`` and ``info`` spread into prefixed keys."""
-    flat = {k: v for k, v in trial.items() if k not in ("config", "info")}
-    for col in ("config", "info"):
-        if col in trial:
-            flat.update({f"{col}.{k}": v for k, v in trial[col].items()})
+    flat = trial.to_dict()
+    config, info = flat.pop("config"), flat.pop("info")
+    flat.update({f"config.{k}": v for k, v in config.items()})
+    flat.update({f"info.{k}": v for k, v in info.items()})
     return flat
-
-
-def _run_keys(info: dict[str, Any]) -> dict[str, Any]:
-    return {"study": info["study"], "task": info["task"], "method": info["method"], "seed": info["seed"]}

@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from hpobench.storage import RunFolder, deterministic_part, find_runs, fingerprint
+from hpobench.trial import Record
 
 LOSS_FIELDS = ("trial_id", "config", "fidelity", "parent", "status", "loss", "test_loss")
 
 
-def compare(recorded: list[dict[str, Any]], rerun: list[dict[str, Any]], fields: tuple[str, ...] | None) -> str | None:
+def compare(recorded: list[Record], rerun: list[Record], fields: tuple[str, ...] | None) -> str | None:
     """Where two trial lists first differ, in words; None when they agree."""
     for k, (old, new) in enumerate(zip(recorded, rerun)):
         old, new = deterministic_part(old), deterministic_part(new)
@@ -49,8 +50,8 @@ def check_one(path: Path) -> dict[str, str]:
 
     folder = RunFolder(path)
     info = folder.read_info()
-    config = info["config"]
-    notes = _version_notes(info.get("environment", {}), environment())
+    config = info.config
+    notes = _version_notes(info.environment, environment())
     if config["budget"].get("wall_time") is not None:
         return {"verdict": "could not run", "detail": "a wall_time budget makes the stopping point machine-dependent"}
     try:
@@ -60,11 +61,12 @@ def check_one(path: Path) -> dict[str, str]:
     except Exception as error:  # missing data, a class that no longer exists, ...
         return {"verdict": "could not run", "detail": f"{type(error).__name__}: {error}{notes}"}
     fields = LOSS_FIELDS if task.cost_is_measured else None
-    rerun = json.loads(json.dumps(out.records))  # through JSON, as the records on disk went
+    # through JSON, as the records on disk went
+    rerun = [Record.from_dict(r) for r in json.loads(json.dumps([r.to_dict() for r in out.records]))]
     recorded = folder.read_trials()
-    edited = info.get("fingerprint") not in (None, fingerprint(recorded))
+    edited = info.fingerprint not in (None, fingerprint(recorded))
     if fields:  # measured costs set the finishing order; compare trial by trial id
-        recorded, rerun = (sorted(r, key=lambda t: t["trial_id"]) for r in (recorded, rerun))
+        recorded, rerun = (sorted(r, key=lambda t: t.trial_id) for r in (recorded, rerun))
     difference = compare(recorded, rerun, fields)
     if not difference and edited:
         difference = "trials.jsonl no longer matches the fingerprint in run.json"

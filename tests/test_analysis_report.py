@@ -149,13 +149,13 @@ def test_cli_refuses_a_folder_without_runs(tmp_path, capsys):
 def test_run_json_of_the_runner_records_the_optimum(tmp_path):
     from hpobench.budget import Budget
     from hpobench.methods.random_search import RandomSearch
-    from hpobench.runner import run
+    from hpobench.runner import Recording, run
     from hpobench.storage import RunFolder
     from hpobench.tasks.synthetic import Hartmann3
 
     folder = RunFolder(tmp_path / "run")
-    run(RandomSearch, Hartmann3(), seed=0, budget=Budget(evals=2), folder=folder,
-        labels={"study": "s", "task": "hartmann3", "method": "random"})
+    run(RandomSearch, Hartmann3(), seed=0, budget=Budget(evals=2),
+        folder=Recording(folder, labels={"study": "s", "task": "hartmann3", "method": "random"}))
     assert json.loads((tmp_path / "run" / "run.json").read_text())["optimum"] == Hartmann3.optimum
 
 

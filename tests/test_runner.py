@@ -9,6 +9,7 @@ from toy_tasks import CostTask, FlakyTask, MixedTask
 from hpobench import Budget, Method, Result, UserError, run
 from hpobench.methods.grid_search import GridSearch
 from hpobench.methods.random_search import RandomSearch
+from hpobench.runner import Recording
 from hpobench.storage import RunFolder
 from hpobench.tasks.synthetic import Branin, MultiFidelityHartmann
 
@@ -163,10 +164,10 @@ def test_evaluation_seeds_depend_on_run_seed_and_trial_id_only():
 
 def test_resume_replays_recorded_trials_and_continues(tmp_path):
     budget, cfg = Budget(evals=60), {"seed": 0}
-    whole = run(RandomSearch, FlakyTask(), seed=0, budget=budget, workers=3, folder=RunFolder(tmp_path / "a"),
-                config=cfg)
+    whole = run(RandomSearch, FlakyTask(), seed=0, budget=budget, workers=3,
+                folder=Recording(RunFolder(tmp_path / "a"), config=cfg))
     folder = RunFolder(tmp_path / "b")
-    run(RandomSearch, FlakyTask(), seed=0, budget=budget, workers=3, folder=folder, config=cfg)
+    run(RandomSearch, FlakyTask(), seed=0, budget=budget, workers=3, folder=Recording(folder, config=cfg))
     # simulate a kill: keep 23 trials and half of the 24th line, drop the done marker
     lines = folder.trials_path.read_text().splitlines(keepends=True)
     folder.trials_path.write_text("".join(lines[:23]) + lines[23][:40])
@@ -177,10 +178,11 @@ def test_resume_replays_recorded_trials_and_continues(tmp_path):
             assert trial.id not in {r["trial_id"] for r in whole.records[:23]}, "a recorded trial was evaluated again"
             return super().evaluate(trial, seed)
 
-    resumed = run(RandomSearch, NoRepeats(), seed=0, budget=budget, workers=3, folder=folder, config=cfg)
+    resumed = run(RandomSearch, NoRepeats(), seed=0, budget=budget, workers=3,
+                  folder=Recording(folder, config=cfg))
     assert resumed.replayed == 23
     assert strip_times(folder.read_trials()) == strip_times(whole.records) == strip_times(resumed.records)
-    assert folder.read_info()["resumed"]
+    assert folder.read_info().resumed
 
 
 class MeasuredTask(CostTask):
@@ -214,12 +216,13 @@ def test_a_run_with_measured_costs_resumes_although_its_running_trials_now_take_
 
 def test_a_finished_run_is_skipped_and_another_config_is_refused(tmp_path):
     folder = RunFolder(tmp_path / "run")
-    first = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=5), folder=folder, config={"seed": 0})
-    again = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=5), folder=folder, config={"seed": 0})
+    first = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=5), folder=Recording(folder, config={"seed": 0}))
+    again = run(RandomSearch, Branin(), seed=0, budget=Budget(evals=5), folder=Recording(folder, config={"seed": 0}))
     assert again.skipped and again.records == first.records
     before = folder.trials_path.read_bytes()
     with pytest.raises(UserError, match="holds a run with other settings"):
-        run(RandomSearch, Branin(), seed=0, budget=Budget(evals=9), folder=folder, config={"seed": 0, "budget": 9})
+        run(RandomSearch, Branin(), seed=0, budget=Budget(evals=9),
+            folder=Recording(folder, config={"seed": 0, "budget": 9}))
     assert folder.trials_path.read_bytes() == before
 
 

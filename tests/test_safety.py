@@ -79,7 +79,7 @@ def test_a_full_disk_stops_with_a_clear_message_and_the_folder_resumes(tmp_path,
     monkeypatch.setattr(RunFolder, "append_trial", fill_up)
     with pytest.raises(UserError, match=r"No space left on device.*free some disk space"):
         run(RandomSearch, task, seed=0, budget=budget, folder=folder)
-    assert folder.read_info()["status"] == "failed" and len(folder.read_trials()) == 20
+    assert folder.read_info().status == "failed" and len(folder.read_trials()) == 20
     monkeypatch.setattr(RunFolder, "append_trial", append)
     resumed = run(RandomSearch, task, seed=0, budget=budget, folder=folder)
     assert resumed.replayed == 20

@@ -46,3 +46,29 @@ def test_a_folder_without_a_sweep_gets_a_clear_message(tmp_path):
     done = subprocess.run([sys.executable, "-m", "hpobench.status", str(tmp_path)], env=cli_env(),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "holds no multirun.yaml" in done.stderr
+
+
+def test_a_sweep_with_configs_from_outside_the_repository_is_composed_with_its_own_search_path(tmp_path):
+    conf = tmp_path / "myconf"
+    (conf / "method").mkdir(parents=True)
+    (conf / "task").mkdir()
+    (conf / "method" / "my_random.yaml").write_text("_target_: hpobench.methods.random_search.RandomSearch\n"
+                                                    "_partial_: true\n")
+    (conf / "task" / "my_branin.yaml").write_text("_target_: hpobench.tasks.synthetic.Branin\n"
+                                                  "default_budget:\n  evals: 3\n")
+    results = tmp_path / "results"
+    # method and task come from the outside folder and are not given per job: status must compose them
+    sweep = ["-m", "method=my_random", "task=my_branin", "seed=0,1", f"results_dir={results}", "study=out",
+             NO_ANALYSIS, f"hydra.searchpath=[file://{conf}]"]
+    subprocess.run([sys.executable, "-m", "hpobench", *sweep], cwd=tmp_path, env=cli_env(), check=True,
+                   capture_output=True, timeout=300)
+    study = results / "out"
+    shutil.rmtree(study / "my_branin" / "my_random" / "seed=1")
+    status = subprocess.run([sys.executable, "-m", "hpobench.status", str(study)], cwd=tmp_path, env=cli_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    assert "finished     my_branin/my_random/seed=0" in status.stdout
+    assert "missing      my_branin/my_random/seed=1" in status.stdout
+    assert "1 finished, 1 missing" in status.stdout and "not in sweep" not in status.stdout
+    command = status.stdout.split("interrupted ones resume):\n", 1)[1].strip()
+    assert f"hydra.searchpath=[file://{conf}]" in shlex.split(command)

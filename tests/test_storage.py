@@ -1,9 +1,11 @@
 """Result files and the loaders."""
 
+import dataclasses
 import json
 
 from hpobench import Budget, list_runs, load_results, run
 from hpobench.methods.random_search import RandomSearch
+from hpobench.runner import Recording
 from hpobench.storage import RunFolder
 from hpobench.tasks.synthetic import Branin
 
@@ -11,7 +13,7 @@ from hpobench.tasks.synthetic import Branin
 def make_run(root, method="random", seed=0, evals=4):
     folder = RunFolder(root / "st" / "branin" / method / f"seed={seed}")
     labels = {"study": "st", "task": "branin", "method": method}
-    return run(RandomSearch, Branin(), seed=seed, budget=Budget(evals=evals), folder=folder, labels=labels)
+    return run(RandomSearch, Branin(), seed=seed, budget=Budget(evals=evals), folder=Recording(folder, labels))
 
 
 def test_load_results_is_one_tidy_frame_with_config_columns(tmp_path):
@@ -31,7 +33,7 @@ def test_list_runs_shows_unfinished_runs_and_runs_without_trials(tmp_path):
     cut = make_run(tmp_path, seed=1)
     folder = RunFolder(tmp_path / "st/branin/random/seed=1")
     info = folder.read_info()
-    folder.write_info({**info, "status": "running"})
+    folder.write_info(dataclasses.replace(info, status="running"))
     folder.trials_path.write_text("")
     runs = list_runs(tmp_path).set_index("seed")
     assert runs.loc[0, "status"] == "finished" and runs.loc[1, "status"] == "running"
@@ -47,3 +49,13 @@ def test_a_cut_off_last_line_is_ignored_and_repaired(tmp_path):
     assert folder.trials_path.read_text().endswith('"conf')
     folder.read_trials(repair=True)
     assert folder.trials_path.read_text() == text
+
+
+def test_a_trial_line_is_exactly_what_json_dumps_writes(tmp_path):
+    from hpobench.storage import record_line
+
+    records = make_run(tmp_path, evals=3).records
+    lines = (tmp_path / "st/branin/random/seed=0/trials.jsonl").read_text().splitlines(keepends=True)
+    assert lines == [json.dumps(r.to_dict()) + "\n" for r in records]
+    odd = {"a": float("nan"), "b": [1, "é", None, True], "c": {"d": -0.0, "e": 1e300}}
+    assert record_line(odd) == json.dumps(odd) + "\n"

@@ -13,50 +13,50 @@ import argparse
 import numbers
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from hpobench.analysis.style import COLOURS, figure, save, styled
 from hpobench.storage import RunFolder
+from hpobench.trial import Record
 
 
-def surviving_lineages(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def surviving_lineages(records: list[Record]) -> list[list[Record]]:
     """Chains of trials, root first, ending at the trials that reached the highest
     fidelity and that no later trial continued; one chain per surviving member."""
-    by_id = {r["trial_id"]: r for r in records}
-    continued = {r["parent"] for r in records if r["parent"] is not None}
-    top = max(r["fidelity"] for r in records)
+    by_id = {r.trial_id: r for r in records}
+    continued = {r.parent for r in records if r.parent is not None}
+    top = max(r.fidelity for r in records)
     chains = []
-    for leaf in sorted((r for r in records if r["fidelity"] == top and r["trial_id"] not in continued),
-                       key=lambda r: r["trial_id"]):
+    for leaf in sorted((r for r in records if r.fidelity == top and r.trial_id not in continued),
+                       key=lambda r: r.trial_id):
         chain = [leaf]
-        while chain[-1]["parent"] is not None:
-            chain.append(by_id[chain[-1]["parent"]])
+        while chain[-1].parent is not None:
+            chain.append(by_id[chain[-1].parent])
         chains.append(chain[::-1])
     return chains
 
 
 @styled
-def plot_schedules(records: list[dict[str, Any]], out: Path) -> list[Path]:
+def plot_schedules(records: list[Record], out: Path) -> list[Path]:
     """One panel per numeric hyperparameter (its value against fidelity, one
     line per surviving lineage) and one of the population's loss over time."""
     chains = surviving_lineages(records)
-    params = [k for k, v in records[0]["config"].items() if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+    params = [k for k, v in records[0].config.items() if isinstance(v, numbers.Real) and not isinstance(v, bool)]
     fig, axes = figure(len(params) + 1)
     for ax, name in zip(axes, params):
         for i, chain in enumerate(chains):
-            edges = [0.0] + [float(r["fidelity"]) for r in chain]
-            ax.stairs([r["config"][name] for r in chain], edges, color=COLOURS[i % len(COLOURS)], baseline=None)
-        values = np.array([r["config"][name] for r in records], dtype=float)
+            edges = [0.0] + [float(r.fidelity) for r in chain]
+            ax.stairs([r.config[name] for r in chain], edges, color=COLOURS[i % len(COLOURS)], baseline=None)
+        values = np.array([r.config[name] for r in records], dtype=float)
         if values.min() > 0 and values.max() / values.min() > 20:  # spans decades: a log-scaled setting
             ax.set_yscale("log")
         ax.set_xlabel("fidelity")
         ax.set_ylabel(name)
     loss_ax = axes[-1]
-    ok = [r for r in records if r["status"] == "ok"]
-    end = np.array([r["sim_end"] for r in ok])
-    loss = np.array([r["loss"] for r in ok])
+    ok = [r for r in records if r.status == "ok"]
+    end = np.array([r.sim_end for r in ok])
+    loss = np.array([r.loss for r in ok])
     loss_ax.scatter(end, loss, s=6, color=COLOURS[7], label="every step")
     order = np.argsort(end, kind="stable")
     loss_ax.step(end[order], np.minimum.accumulate(loss[order]), where="post", color=COLOURS[0], label="best so far")

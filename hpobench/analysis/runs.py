@@ -77,11 +77,11 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
     rows = []
     for path in find_runs(root):
         info = RunFolder(path).read_info()
-        env = info.get("environment") or {}
         rows.append({
-            **{k: info[k] for k in KEYS}, "status": info.get("status"), "finished": (path / DONE).exists(),
-            "optimum": info.get("optimum"), "optimum_recorded": "optimum" in info, "versions": _describe_env(env),
-            "task_config": json.dumps((info.get("config") or {}).get("task"), sort_keys=True), "path": str(path),
+            **info.labels, "status": info.status, "finished": (path / DONE).exists(),
+            "optimum": info.optimum, "optimum_recorded": info.optimum_recorded,
+            "versions": _describe_env(info.environment),
+            "task_config": json.dumps((info.config or {}).get("task"), sort_keys=True), "path": str(path),
         })
     columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "task_config", "path"]
     return pd.DataFrame(rows, columns=columns)
