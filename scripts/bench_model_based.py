@@ -43,13 +43,17 @@ sys.path.insert(0, str(ROOT))
 
 from hpobench.budget import Budget  # noqa: E402
 from hpobench.runner import run  # noqa: E402
+from hpobench.tasks.mixed_synthetic import MixedBranin, MixedHartmann  # noqa: E402
 from hpobench.tasks.synthetic import Branin, Hartmann6, Levy  # noqa: E402
 
 FUNCTIONS = {
     "branin": (lambda: Branin(), (50, 100)),
     "hartmann6": (lambda: Hartmann6(), (100, 200)),
     "levy10": (lambda: Levy(dim=10), (200,)),
+    "mixed_branin": (lambda: MixedBranin(), (50, 100)),
+    "mixed_hartmann": (lambda: MixedHartmann(), (50, 100)),
 }
+MIXED = ["mixed_branin", "mixed_hartmann"]  # reported in a table of their own, with the worst seed
 CHEAP = ["random", "tpe", "tpe-univariate", "optuna-random", "optuna-tpe", "optuna-tpe-univariate"]
 EXPENSIVE = ["gp", "optuna-gp", "skopt-gp"]
 
@@ -88,14 +92,17 @@ def run_optuna(name: str, task, seed: int, evals: int) -> tuple[list[float], lis
         "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
     }
     study = optuna.create_study(sampler=samplers[name]())
-    bounds = [(n, p.low, p.high) for n, p in task.space.params.items()]
+    suggest = task.space.translate(  # Optuna's own kinds: log floats, log integers, categoricals
+        on_float=lambda n, p: lambda t: t.suggest_float(n, p.low, p.high, log=p.log),
+        on_int=lambda n, p: lambda t: t.suggest_int(n, p.low, p.high, log=p.log),
+        on_categorical=lambda n, p: lambda t: t.suggest_categorical(n, list(p.choices)))
     losses, times = [], []
     for _ in range(evals):
         tic = time.perf_counter()
         trial = study.ask()
-        x = np.array([trial.suggest_float(n, lo, hi) for n, lo, hi in bounds])
+        config = {n: draw(trial) for n, draw in suggest.items()}
         spent = time.perf_counter() - tic
-        loss = evaluate(task, x)
+        loss = evaluate(task, config)
         tic = time.perf_counter()
         study.tell(trial, loss)
         times.append(spent + time.perf_counter() - tic)
@@ -111,7 +118,7 @@ def run_skopt(name: str, task, seed: int, evals: int) -> tuple[list[float], list
 
     def objective(x: list[float]) -> float:
         times.append(time.perf_counter() - last[0])  # time skopt spent since the last answer
-        loss = evaluate(task, np.asarray(x, dtype=float))
+        loss = evaluate(task, dict(zip(task.space.names, np.asarray(x, dtype=float).tolist())))
         losses.append(loss)
         last[0] = time.perf_counter()
         return loss
@@ -121,10 +128,10 @@ def run_skopt(name: str, task, seed: int, evals: int) -> tuple[list[float], list
     return losses, times
 
 
-def evaluate(task, x: np.ndarray) -> float:
+def evaluate(task, config: dict) -> float:
     from hpobench.trial import Trial
 
-    return task.evaluate(Trial(0, dict(zip(task.space.names, x.tolist()))), 0).loss
+    return task.evaluate(Trial(0, config), 0).loss
 
 
 def run_one(name: str, function: str, seed: int) -> dict:
@@ -176,10 +183,36 @@ def table(out: Path, methods: list[str], functions: list[str]) -> str:
     return "\n".join(lines)
 
 
-def write_doc(path: Path, text: str) -> None:
-    """Replace the table between the markers in ``path``, keeping the prose around it."""
-    start, end = "<!-- table:start -->", "<!-- table:end -->"
-    doc = path.read_text() if path.exists() else f"# Model-based methods against their peers\n\n{start}\n{end}\n"
+BEFORE = "gp-3edae5f"  # gp as of commit 3edae5f, before its mixed-space kernel; runs copied in by hand
+
+
+def mixed_table(out: Path, methods: list[str], functions: list[str]) -> str:
+    """Median and worst seed of each optimiser on the mixed-space functions,
+    and how many seeds end more than 0.01 above the optimum."""
+    lines = ["| function | budget | method | seeds | median regret | worst regret | seeds above 0.01 "
+             "| time per suggestion (ms) |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    shown = [m for m in (BEFORE, "gp", "optuna-gp", "tpe", "optuna-tpe") if m in methods or m == BEFORE]
+    for function in functions:
+        runs = {m: [json.loads(p.read_text()) for p in sorted((out / function / m).glob("seed=*.json"))]
+                for m in shown}
+        for budget in FUNCTIONS[function][1]:
+            for name, rs in runs.items():
+                if not rs:
+                    continue
+                regret = np.array([min(r["losses"][:budget]) - r["optimum"] for r in rs])
+                ms = np.mean([1000 * float(np.mean(r["times"][:budget])) for r in rs])
+                lines.append(f"| {function} | {budget} | {name} | {len(regret)} | {np.median(regret):.3g} | "
+                             f"{regret.max():.3g} | {int((regret > 0.01).sum())} | {ms:.1f} |")
+    return "\n".join(lines)
+
+
+def write_doc(path: Path, text: str, marker: str = "table") -> None:
+    """Replace the table between the ``marker`` markers in ``path``, keeping
+    the prose around it; a missing pair is appended at the end."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    doc = path.read_text() if path.exists() else "# Model-based methods against their peers\n"
+    if start not in doc:
+        doc = f"{doc.rstrip()}\n\n{start}\n{end}\n"
     head, rest = doc.split(start, 1)
     path.write_text(f"{head}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
 
@@ -210,9 +243,16 @@ def main() -> None:
             tmp.replace(path)  # atomic: a killed run never leaves half a file
             logging.info("%s %s seed=%d: regret %.3g, %.1fs", name, function, seed,
                          min(result["losses"]) - result["optimum"], result["wall"])
-    text = table(args.out, args.methods, args.functions)
-    write_doc(args.doc, text)
-    print(text)
+    plain = [f for f in args.functions if f not in MIXED]
+    mixed = [f for f in args.functions if f in MIXED]
+    if plain:
+        text = table(args.out, args.methods, plain)
+        write_doc(args.doc, text)
+        print(text)
+    if mixed:
+        text = mixed_table(args.out, args.methods, mixed)
+        write_doc(args.doc, text, "mixed")
+        print(text)
 
 
 if __name__ == "__main__":

@@ -86,3 +86,58 @@ def test_bad_settings_stop_early_with_a_user_error():
     for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}):
         with pytest.raises(UserError, match="method"):
             GPBO(Branin().space, None, method_rng(0), **bad)
+
+
+class _ToyModel:
+    """Stands in for a GP: the mean is a known function of the point, the
+    standard deviation constant, so log EI is highest where the mean is lowest."""
+
+    def __init__(self, space, loss):
+        self.space, self.loss = space, loss
+
+    def predict(self, xs):
+        means = np.array([self.loss(c) for c in self.space.decode(xs)])
+        return means, np.full(len(xs), 0.1)
+
+
+def test_discrete_local_search_walks_to_the_best_integer_and_choice():
+    space = Space({"n": Int(1, 20), "kind": Categorical(("a", "b", "c", "d"))})
+    loss = lambda c: abs(c["n"] - 7) + 3.0 * (c["kind"] != "c")  # noqa: E731
+    method = GPBO(space, None, method_rng(0))
+    start = space.encode([{"n": 1, "kind": "a"}])[0]
+    model = _ToyModel(space, loss)
+    from hpobench._math.acquisition import log_ei
+
+    score = float(log_ei(*model.predict(start[None, :]), 0.0)[0])
+    _, point = method._local_search(model, 0.0, score, start, space.continuous)
+    assert space.decode(point[None, :])[0] == {"n": 7, "kind": "c"}
+
+
+def test_joint_choice_moves_find_a_pair_that_one_at_a_time_moves_miss():
+    space = Space({"p": Categorical(("x", "y", "z")), "q": Categorical(("x", "y", "z"))})
+    table = {("x", "x"): 0.1, ("z", "z"): 0.0}  # every single move from (x, x) is worse (1.0)
+    loss = lambda c: table.get((c["p"], c["q"]), 1.0)  # noqa: E731
+    model = _ToyModel(space, loss)
+    start = space.encode([{"p": "x", "q": "x"}])[0]
+    from hpobench._math.acquisition import log_ei
+
+    score = float(log_ei(*model.predict(start[None, :]), 0.0)[0])
+    alone = GPBO(space, None, method_rng(0), joint_max=1)._local_search(model, 0.0, score, start, space.continuous)
+    joint = GPBO(space, None, method_rng(0))._local_search(model, 0.0, score, start, space.continuous)
+    assert space.decode(alone[1][None, :])[0] == {"p": "x", "q": "x"}
+    assert space.decode(joint[1][None, :])[0] == {"p": "z", "q": "z"}
+
+
+def test_gp_on_a_small_mixed_task_finds_the_optimal_choice_and_integer():
+    from hpobench.space import Float
+
+    class Tiny(Branin):
+        space = Space({"x": Float(0.0, 1.0), "kind": Categorical(("a", "b", "c", "d")), "n": Int(1, 64, log=True)})
+
+        def evaluate(self, trial, seed):
+            c = trial.config
+            return Result((c["x"] - 0.3) ** 2 + 0.5 * (c["kind"] != "c") + 0.1 * (np.log2(c["n"]) - 3) ** 2, 1.0)
+
+    outcome = run(GPBO, Tiny(), seed=0, budget=Budget(evals=30))
+    best = outcome.best["config"]
+    assert best["kind"] == "c" and best["n"] == 8 and abs(best["x"] - 0.3) < 0.05

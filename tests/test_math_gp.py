@@ -123,3 +123,56 @@ def test_log_ei_grad_matches_finite_differences_of_the_posterior():
         hi = log_ei(*gp.predict((p + step)[None, :]), best)[0]
         lo = log_ei(*gp.predict((p - step)[None, :]), best)[0]
         assert grad[j] == pytest.approx((hi - lo) / (2 * eps), rel=1e-4, abs=1e-6)
+
+
+def _mixed_points():
+    """Rows (float, categorical cell centre of 4 choices): every choice at two float values."""
+    centres = (np.arange(4) + 0.5) / 4
+    return np.array([[f, c] for c in centres for f in (0.2, 0.7)])
+
+
+def test_hamming_kernel_is_psd_one_at_the_same_choice_and_orders_no_choices():
+    from hpobench._math.gp import scaled_sq_dist
+
+    x, cat = _mixed_points(), np.array([False, True])
+    k = matern52(scaled_sq_dist(x, x, np.array([0.5, 0.8]), cat), 1.0)
+    assert np.linalg.eigvalsh(k).min() > -1e-12
+    same = np.abs(x[:, None, 1] - x[None, :, 1]) < 1e-12
+    plain = matern52(scaled_sq_dist(x[:, :1], x[:, :1], np.array([0.5])), 1.0)
+    assert k[same] == pytest.approx(plain[same])  # the same choice: the float kernel alone
+    at_02 = x[:, 0] == 0.2
+    between = k[np.ix_(at_02, at_02)][~np.eye(4, dtype=bool)]  # same float, four different choices
+    # any two different choices are equally far apart: no order is imposed
+    assert between == pytest.approx(np.full(12, matern52(np.array([1 / 0.8**2]), 1.0)[0]))
+    assert np.diag(k) == pytest.approx(np.ones(len(x)))
+
+
+def test_marginal_likelihood_gradient_with_a_categorical_matches_finite_differences():
+    from hpobench._math.gp import coordinate_sq_diffs
+
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.random(16), (rng.integers(0, 4, 16) + 0.5) / 4])
+    y = np.sin(5 * x[:, 0]) + (x[:, 1] > 0.5)
+    y = (y - y.mean()) / y.std()
+    d2 = coordinate_sq_diffs(x, np.array([False, True]))
+    assert set(np.unique(d2[1])) <= {0.0, 1.0}
+    theta = np.log([0.4, 0.9, 1.3, 1e-3])
+    err = check_grad(lambda t: neg_log_posterior(t, d2, y)[0], lambda t: neg_log_posterior(t, d2, y)[1], theta)
+    assert err < 1e-4 * max(1.0, np.abs(neg_log_posterior(theta, d2, y)[1]).max())
+
+
+def test_predict_grad_with_a_categorical_is_exact_in_the_floats_and_zero_in_the_choice():
+    x, cat = _mixed_points(), np.array([False, True])
+    y = np.sin(4 * x[:, 0]) + x[:, 1]
+    gp = GaussianProcess.condition(x, (y - y.mean()) / y.std(), Hyper(np.array([0.4, 0.7]), 1.1, 1e-4),
+                                   categorical=cat)
+    p = np.array([0.45, 0.625])
+    mean, std, dmean, dstd = gp.predict_grad(p)
+    m2, s2 = gp.predict(p[None, :])
+    assert (mean, std) == pytest.approx((m2[0], s2[0]))
+    assert dmean[1] == 0.0 and dstd[1] == 0.0
+    eps = 1e-6
+    mp, sp = gp.predict((p + np.array([eps, 0]))[None, :])
+    mm, sm = gp.predict((p - np.array([eps, 0]))[None, :])
+    assert dmean[0] == pytest.approx((mp[0] - mm[0]) / (2 * eps), rel=1e-4, abs=1e-6)
+    assert dstd[0] == pytest.approx((sp[0] - sm[0]) / (2 * eps), rel=1e-4, abs=1e-6)

@@ -6,6 +6,18 @@ The model (Rasmussen & Williams, "Gaussian Processes for Machine Learning",
 
     k(x, x') = s * (1 + sqrt(5) r + 5/3 r^2) * exp(-sqrt(5) r).
 
+Categorical inputs (``categorical``, a mask over the dimensions) enter
+through the Hamming distance instead: their term of ``r^2`` is
+``[x_j != x'_j] / l_j^2``, 0 at the same choice and ``1 / l_j^2`` at any
+other, so no order is imposed on the choices. This is the weighted Hamming
+kernel of Hutter, Hoos & Leyton-Brown ("Sequential Model-Based Optimization
+for General Algorithm Configuration", LION 2011, sec. 4.1), also the overlap
+kernel of Ru et al. ("Bayesian Optimisation over Multiple Continuous and
+Categorical Inputs", ICML 2020), here inside the Matérn-5/2 as in Optuna's
+GPSampler (``optuna/_gp/gp.py``, ``GPRegressor.kernel``). Integers stay
+ordered numbers on their unit-cube cells. Without categoricals every
+computation is the one of the all-continuous kernel, bit for bit.
+
 Outputs are expected standardised (mean 0, variance 1). The hyperparameters
 ``theta = (log l_1..l_d, log s, log noise)`` maximise the log marginal
 likelihood plus log priors (a MAP fit) with L-BFGS-B and analytic gradients.
@@ -43,11 +55,31 @@ def matern52(r2: np.ndarray, scale: float) -> np.ndarray:
     return scale * (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-SQRT5 * r)
 
 
-def scaled_sq_dist(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
-    """Squared distances ``(len(a), len(b))`` after dividing each column by its length scale."""
+_SAME = 1e-9  # categorical coordinates closer than this are the same choice (they sit on exact cell centres)
+
+
+def scaled_sq_dist(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray,
+                   categorical: np.ndarray | None = None) -> np.ndarray:
+    """Squared distances ``(len(a), len(b))`` after dividing each column by
+    its length scale; ``categorical`` columns add their Hamming term instead."""
+    if categorical is not None and categorical.any():
+        num = ~categorical
+        d2 = scaled_sq_dist(a[:, num], b[:, num], lengthscales[num]) if num.any() else 0.0
+        for j in np.flatnonzero(categorical):
+            d2 = d2 + (np.abs(a[:, j, None] - b[None, :, j]) > _SAME) / lengthscales[j] ** 2
+        return d2
     a, b = a / lengthscales, b / lengthscales
     d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
     return np.maximum(d2, 0.0)
+
+
+def coordinate_sq_diffs(x: np.ndarray, categorical: np.ndarray | None = None) -> np.ndarray:
+    """``(d, n, n)`` squared coordinate differences of the rows of ``x``; a
+    categorical coordinate gives 1 where the choices differ, 0 where they agree."""
+    d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
+    if categorical is not None and categorical.any():
+        d2[categorical] = d2[categorical] > _SAME**2
+    return d2
 
 
 # LAPACK is called directly: scipy.linalg's wrappers cost more than the maths at these sizes.
@@ -156,9 +188,11 @@ def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple
     return float(nll), grad
 
 
-def fit_hyper(x: np.ndarray, y: np.ndarray, starts: list[Hyper], max_iter: int = 50, gtol: float = 1e-2) -> Hyper:
-    """MAP hyperparameters from each start with L-BFGS-B; the best end wins."""
-    d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
+def fit_hyper(x: np.ndarray, y: np.ndarray, starts: list[Hyper], max_iter: int = 50, gtol: float = 1e-2,
+              categorical: np.ndarray | None = None) -> Hyper:
+    """MAP hyperparameters from each start with L-BFGS-B; the best end wins.
+    ``categorical`` marks the dimensions under the Hamming kernel."""
+    d2 = coordinate_sq_diffs(x, categorical)
     bounds = _bounds(x.shape[1])
     best, best_val = starts[0], math.inf
     for start in starts:
@@ -180,6 +214,7 @@ class GaussianProcess:
         hyper: kernel hyperparameters.
         chol: lower Cholesky factor of ``K + noise I``.
         alpha: ``(K + noise I)^-1 y``.
+        categorical: mask of the dimensions under the Hamming kernel, or None.
     """
 
     x: np.ndarray
@@ -187,32 +222,39 @@ class GaussianProcess:
     hyper: Hyper
     chol: np.ndarray
     alpha: np.ndarray
+    categorical: np.ndarray | None = None
 
     @classmethod
-    def condition(cls, x: np.ndarray, y: np.ndarray, hyper: Hyper, noise: np.ndarray | None = None) -> GaussianProcess:
+    def condition(cls, x: np.ndarray, y: np.ndarray, hyper: Hyper, noise: np.ndarray | None = None,
+                  categorical: np.ndarray | None = None) -> GaussianProcess:
         """Condition on ``(x, y)``; ``noise`` gives per-point noise variances (default: ``hyper.noise``)."""
-        k = matern52(scaled_sq_dist(x, x, hyper.lengthscales), hyper.scale)
+        k = matern52(scaled_sq_dist(x, x, hyper.lengthscales, categorical), hyper.scale)
         k[np.diag_indices(len(x))] += hyper.noise if noise is None else noise
         chol = safe_cholesky(k)
-        return cls(x, y, hyper, chol, chol_solve(chol, y))
+        return cls(x, y, hyper, chol, chol_solve(chol, y), categorical)
 
     def predict(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation of the latent ``f`` at rows ``xs``."""
-        ks = matern52(scaled_sq_dist(xs, self.x, self.hyper.lengthscales), self.hyper.scale)
+        ks = matern52(scaled_sq_dist(xs, self.x, self.hyper.lengthscales, self.categorical), self.hyper.scale)
         mean = ks @ self.alpha
         v = tri_solve(self.chol, ks.T)
         var = np.maximum(self.hyper.scale - (v**2).sum(0), 1e-12)
         return mean, np.sqrt(var)
 
     def predict_grad(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
-        """Mean, standard deviation and their gradients at one point ``x`` ``(d,)``."""
+        """Mean, standard deviation and their gradients at one point ``x`` ``(d,)``
+        (zero in categorical coordinates, where the kernel has no gradient)."""
         ls2 = self.hyper.lengthscales**2
         diff = x[None, :] - self.x  # (n, d)
+        if self.categorical is not None and self.categorical.any():
+            diff[:, self.categorical] = np.abs(diff[:, self.categorical]) > _SAME  # Hamming: 1 if another choice
         r2 = np.maximum((diff**2 / ls2).sum(1), 0.0)
         r = np.sqrt(r2)
         e = np.exp(-SQRT5 * r)
         ks = self.hyper.scale * (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * e
         dks = -(self.hyper.scale * (5.0 / 3.0) * (1.0 + SQRT5 * r) * e)[:, None] * diff / ls2  # (n, d)
+        if self.categorical is not None:
+            dks[:, self.categorical] = 0.0
         mean = float(ks @ self.alpha)
         dmean = self.alpha @ dks
         kinv_ks = chol_solve(self.chol, ks)

@@ -29,13 +29,17 @@ class GPBO(Method):
 
     1. standardises the finished losses (failed trials count as the worst
        loss seen, so the model steers away from them);
-    2. fits a GP with a Matérn-5/2 ARD kernel and a noise term by maximising
+    2. fits a GP with a Matérn-5/2 ARD kernel (the Hamming distance on
+       categoricals, as in Optuna's GPSampler) and a noise term by maximising
        the marginal likelihood plus log priors (:mod:`hpobench._math.gp`),
        running L-BFGS-B from the previous fit and, every ``restart_every``
        fits, also from length scale 1 in every dimension;
     3. scores ``n_candidates`` Sobol points plus Gaussian perturbations of the
        best trials with log EI, and polishes the ``n_polish`` best with
-       L-BFGS-B on the Float coordinates (analytic gradients);
+       L-BFGS-B on the Float coordinates (analytic gradients); on a space
+       with integers or categoricals, a discrete local search then moves
+       each of those points to its best neighbouring choice or integer,
+       alternating with the polish (``_local_search``, after Optuna);
     4. asks for the best point after snapping it to the space's grid of
        valid values (``decode`` then ``encode``: integers round, a
        categorical takes its choice's cell centre), so it never proposes a
@@ -69,10 +73,28 @@ class GPBO(Method):
         restart_every: every this many fits, the hyperparameters are also
             fitted from :func:`~hpobench._math.gp.default_start` (otherwise
             only from the last fit), and the better fit is kept.
+        discrete_steps: the moves of an Int in the discrete local search, as
+            fractions of its unit-cube range (0: the next integer).
+        local_rounds: at most this many rounds of the discrete local search.
+        n_discrete_starts: on a space with integers or categoricals, this
+            many more starts of polish and local search: the best candidates
+            of other discrete settings than the ``n_polish`` best.
+        joint_max: when the categoricals have at most this many combinations
+            of choices, each round of the local search also tries them all at
+            once (two choices may only pay off together, which one-at-a-time
+            moves never find).
+        fit_max: with more finished trials than this, the hyperparameters are
+            fitted on a uniformly drawn subset of this many (the "subset of
+            data" approximation, Rasmussen & Williams 2006, sec. 8.3.3, a
+            strong baseline for hyperparameter learning in Chalupka, Williams
+            & Murray, JMLR 2013), so a fit costs the same at any size; the
+            posterior is still conditioned on every trial, exactly.
     """
 
     def __init__(self, space, fidelity, rng, n_initial: int = 10, n_candidates: int = 1024, n_local: int = 64,
-                 local_scale: float = 0.05, n_polish: int = 3, restart_every: int = 5):
+                 local_scale: float = 0.05, n_polish: int = 3, restart_every: int = 5,
+                 discrete_steps: tuple[float, ...] = (0.0, 0.05), local_rounds: int = 10,
+                 fit_max: int = 256, n_discrete_starts: int = 5, joint_max: int = 256):
         super().__init__(space, fidelity, rng)
         self.n_initial = n_initial
         self.n_candidates = n_candidates
@@ -80,6 +102,11 @@ class GPBO(Method):
         self.local_scale = local_scale
         self.n_polish = n_polish
         self.restart_every = restart_every
+        self.discrete_steps = discrete_steps
+        self.local_rounds = local_rounds
+        self.fit_max = fit_max
+        self.n_discrete_starts = n_discrete_starts
+        self.joint_max = joint_max
         self._check_settings()
         self._x: list[np.ndarray] = []
         self._y: list[float] = []
@@ -98,6 +125,16 @@ class GPBO(Method):
         number("local_scale", self.local_scale, 0, low_open=True)
         whole("n_polish", self.n_polish, 0)
         whole("restart_every", self.restart_every, 1)
+        if isinstance(self.discrete_steps, (str, bytes)) or not hasattr(self.discrete_steps, "__iter__"):
+            raise UserError(f"method.discrete_steps must be a list of numbers in [0, 1], got {self.discrete_steps!r}; "
+                            "fix the method.* setting.")
+        for step in self.discrete_steps:
+            number("discrete_steps", step, 0, 1)
+        self.discrete_steps = tuple(float(step) for step in self.discrete_steps)
+        whole("local_rounds", self.local_rounds, 0)
+        whole("fit_max", self.fit_max, 2)
+        whole("n_discrete_starts", self.n_discrete_starts, 0)
+        whole("joint_max", self.joint_max, 0)
 
     def ask(self) -> Trial:
         if self._asked < self.n_initial:
@@ -129,15 +166,22 @@ class GPBO(Method):
         starts = [] if self._hyper is None else [self._hyper]
         if not starts or len(y) % self.restart_every == 0:
             starts.append(default_start(x.shape[1]))
-        self._hyper = fit_hyper(x, y, starts)
-        gp = GaussianProcess.condition(x, y, self._hyper)
+        cat = self.space.n_choices > 0
+        cat = cat if cat.any() else None  # the Hamming kernel on categoricals (None: all ordered)
+        fit_x, fit_y = x, y
+        if len(y) > self.fit_max:  # subset of data for the hyperparameters; the posterior below uses all
+            keep = np.sort(self.rng.choice(len(y), self.fit_max, replace=False))
+            fit_x, fit_y = x[keep], y[keep]
+        self._hyper = fit_hyper(fit_x, fit_y, starts, categorical=cat)
+        gp = GaussianProcess.condition(x, y, self._hyper, categorical=cat)
         best = float(y.min())
         seen = x
         if self._pending:  # kriging believer: pretend pending trials returned the posterior mean
             xp = np.asarray(list(self._pending.values()))
             believed = gp.predict(xp)[0]
             noise = np.concatenate([np.full(len(y), self._hyper.noise), np.full(len(xp), MIN_NOISE)])
-            gp = GaussianProcess.condition(np.vstack([x, xp]), np.concatenate([y, believed]), self._hyper, noise)
+            gp = GaussianProcess.condition(np.vstack([x, xp]), np.concatenate([y, believed]), self._hyper, noise,
+                                           categorical=cat)
             best = min(best, float(believed.min()))  # a believed value counts as found
             seen = np.vstack([x, xp])
         return self._maximise(gp, best, x[np.argsort(y)[:5]], seen)
@@ -151,12 +195,44 @@ class GPBO(Method):
         scores = log_ei(*gp.predict(cands), best)
         order = np.argsort(-scores, kind="stable")
         free = self.space.continuous
-        polished = [self._polish(gp, best, cands[i], free) for i in order[: self.n_polish]] if free.any() else []
+        starts = list(order[: self.n_polish])
+        if not free.all():  # also the best candidate of each of a few more discrete settings
+            starts += self._other_settings(cands, order, starts, ~free)
+        if free.any():
+            polished = [self._polish(gp, best, cands[i], free) for i in starts]
+        else:
+            polished = [(scores[i], cands[i]) for i in starts]
+        if not free.all():  # integers and choices: a discrete local search from each polished start
+            polished = [self._local_search(gp, best, score, point, free) for score, point in polished]
         pool = polished + [(scores[i], cands[i]) for i in order]
         for _, point in sorted(pool, key=lambda t: -t[0]):
             if not np.any(np.all(np.abs(seen - point) < 1e-12, axis=1)):
                 return point
         return self.rng.random(d)  # every candidate was already tried
+
+    def _choice_combinations(self) -> np.ndarray | None:
+        """All combinations of the categoricals' choice indices ``(k, n_categorical)``,
+        or None when there are none or more than ``joint_max``."""
+        n = self.space.n_choices[self.space.n_choices > 0]
+        if not len(n) or np.prod(n.astype(float)) > self.joint_max:
+            return None
+        return np.stack(np.meshgrid(*[np.arange(c) for c in n], indexing="ij"), axis=-1).reshape(-1, len(n))
+
+    def _other_settings(self, cands: np.ndarray, order: np.ndarray, starts: list, discrete: np.ndarray) -> list:
+        """Up to ``n_discrete_starts`` more candidates, best first, each with
+        integers and choices unlike those of every start so far. Optuna's
+        GPSampler gets such diversity by drawing its 10 starts by roulette
+        wheel; here the starts stay deterministic given the candidates."""
+        keys = {tuple(cands[i, discrete]) for i in starts}
+        extra = []
+        for i in order:
+            if len(extra) == self.n_discrete_starts:
+                break
+            key = tuple(cands[i, discrete])
+            if key not in keys:
+                keys.add(key)
+                extra.append(i)
+        return extra
 
     def _polish(self, gp: GaussianProcess, best: float, start: np.ndarray,
                 free: np.ndarray) -> tuple[float, np.ndarray]:
@@ -173,4 +249,53 @@ class GPBO(Method):
         point[free] = np.clip(res.x, 0.0, 1.0)
         point = self.space.snap(point[None, :])[0]
         return float(log_ei(*gp.predict(point[None, :]), best)[0]), point
+
+    def _local_search(self, gp: GaussianProcess, best: float, score: float, point: np.ndarray,
+                      free: np.ndarray) -> tuple[float, np.ndarray]:
+        """Alternate discrete moves and continuous polish until neither improves log EI.
+
+        Each round tries every combination of the choices (when there are at
+        most ``joint_max``), then, for every Int and Categorical parameter in turn, all
+        of its moves (``Space.values_near``: every other choice; one integer
+        and ``discrete_steps`` of the unit range down and up) with the other
+        coordinates held, and takes the best if it beats the current point;
+        after a round that moved, the Floats are polished again. This follows
+        Optuna's GPSampler (``optuna/_gp/optim_mixed.py``,
+        ``local_search_mixed``: exhaustive search over choices, a search over
+        integer values, then gradient steps, until no coordinate changes).
+        """
+        names = self.space.names
+        combos = self._choice_combinations()
+        for _ in range(self.local_rounds):
+            moved = False
+            if combos is not None:  # every combination of the choices at once (pairs may interact)
+                trials = np.repeat(point[None, :], len(combos), axis=0)
+                cat = self.space.n_choices > 0
+                trials[:, cat] = combos
+                trials = self.space.choice_centres(trials)
+                scores = log_ei(*gp.predict(trials), best)
+                i = int(np.argmax(scores))
+                if scores[i] > score:
+                    score, point, moved = float(scores[i]), trials[i], True
+            for j in np.flatnonzero(~free):
+                config = self.space.decode(point[None, :])[0]
+                values = []
+                for step in self.discrete_steps:
+                    values += [v for v in self.space.values_near(names[j], config[names[j]], step)
+                               if not any(v == u and type(v) is type(u) for u in values)]
+                if not values:
+                    continue
+                trials = np.repeat(point[None, :], len(values), axis=0)
+                trials[:, j] = self.space.encode([{**config, names[j]: v} for v in values])[:, j]
+                scores = log_ei(*gp.predict(trials), best)
+                i = int(np.argmax(scores))
+                if scores[i] > score:
+                    score, point, moved = float(scores[i]), trials[i], True
+            if not moved:
+                break
+            if free.any():
+                polished = self._polish(gp, best, point, free)
+                if polished[0] > score:
+                    score, point = polished
+        return score, point
 
