@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hpobench.fidelity import Fidelity
@@ -24,6 +26,7 @@ class Method:
     """
 
     requires: frozenset[str] = frozenset()
+    deterministic: bool = True  # False: the method keeps same-seed runs from being identical
 
     def __init__(self, space: Space, fidelity: Fidelity | None, rng: np.random.Generator):
         self.space = space
@@ -38,6 +41,11 @@ class Method:
 
     def tell(self, trial: Trial, result: Result) -> None:
         """Learn from a finished trial; ``result.failed`` marks a failure."""
+
+    def describe(self) -> dict[str, Any]:
+        """What ``run.json`` records about the method beyond its settings (adapters add their library and version)."""
+        kind = type(self)
+        return {"class": f"{kind.__module__}.{kind.__qualname__}", "deterministic": self.deterministic}
 
     def new_trial(self, config: Config, fidelity: float | None = None, parent: int | None = None) -> Trial:
         """A trial with the next free id (ids count asks from 0)."""

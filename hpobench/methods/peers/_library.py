@@ -1,0 +1,43 @@
+"""What every adapter does the same way: import its library, say which it is, seed it."""
+
+from __future__ import annotations
+
+import importlib
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from hpobench.errors import UserError
+
+
+def load(module: str, *, extra: str, distribution: str | None = None) -> ModuleType:
+    """Import ``module`` or stop with one sentence naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        missing = getattr(error, "name", None) or module
+        raise UserError(f"this method needs {distribution or module.split('.')[0]} ({missing} is not importable): "
+                        f"install it with pip install -e \".[{extra}]\" (or pip install \"hpobench[{extra}]\")."
+                        ) from None
+
+
+def version_of(distribution: str) -> str | None:
+    """The installed version of a distribution, or None when pip does not know it."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def seed_from(rng: np.random.Generator) -> int:
+    """The library's seed: one draw from the method's generator (a 31-bit int every library takes)."""
+    return int(rng.integers(2**31 - 1))
+
+
+def describe(method: Any, library: str, distribution: str, *, deterministic: bool = True) -> dict[str, Any]:
+    """The method's entry in ``run.json``: its class, the library and version it drives, whether it is deterministic."""
+    kind = type(method)
+    return {"class": f"{kind.__module__}.{kind.__qualname__}", "library": library,
+            "library_version": version_of(distribution), "deterministic": deterministic}
