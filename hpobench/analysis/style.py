@@ -1,10 +1,15 @@
 """One look for every figure: method styles, sizes for a two-column paper, saving.
 
-Each method keeps one colour, marker and line style in every figure of an
-analysis (assigned in sorted order of the method names), so a reader can
-follow it from the curves to the ranks and the cost view. Colours are the
-Okabe-Ito palette (safe for colour blindness); markers and line styles keep
-the methods apart in greyscale print. Figures are drawn with the Agg
+Each method keeps one colour, marker and line style in every figure of every
+analysis, fixed by its name alone (``method_style``), so a reader can follow
+it from the curves to the ranks and the cost view, and from one study to the
+next. Known methods (``KNOWN_METHODS``) take the styles in a fixed order,
+grouped so that the methods of one usual comparison differ in colour; any
+other name takes a style from a hash of its name. A variant label
+(``gp,n_init=5``, ``gp-3edae5f``, ``tpe@2``) keeps its base method's colour and
+gets its own marker and line style. Colours are the Okabe-Ito palette (safe
+for colour blindness); markers and line styles keep the methods apart in
+greyscale print. Figures are drawn with the Agg
 renderer without pyplot, so no display is needed and the caller's
 matplotlib backend is left alone.
 """
@@ -12,7 +17,9 @@ matplotlib backend is left alone.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +88,64 @@ class MethodStyle:
         return {"color": self.colour, "marker": self.marker, "linestyle": self.linestyle}
 
 
+# The known methods, in the order they take styles: method i gets colour i mod 8, marker i mod 10 and line
+# style i // 8, so the first 40 all differ. Each group of eight is a usual comparison whose methods should
+# differ in colour: the black-box methods, the multi-fidelity ones (dashed), then the reference optimisers.
+KNOWN_METHODS = (
+    "random", "grid", "tpe", "gp", "rea", "local_search", "hebo", "pbt",
+    "hyperband", "bohb", "asha", "dehb", "smac_hb", "smac_mf", "syne_tune_asha", "syne_tune_bohb",
+    "optuna_tpe", "optuna_gp", "optuna_cmaes", "smac_bb", "smac_hpo", "nevergrad", "skopt_gp", "ax",
+    "syne_tune_bore", "sh", "optuna_tpe_univariate", "optuna_qmc", "optuna_random", "skopt_rf", "hyperopt_tpe",
+    "syne_tune_tpe",
+)
+_VARIANT = re.compile(r"[,@:-]")  # what follows a method's config name in a variant label
+
+
+def _known_style(index: int) -> tuple[str, str, str]:
+    line = LINESTYLES[index // len(COLOURS) % len(LINESTYLES)]
+    return COLOURS[index % len(COLOURS)], MARKERS[index % len(MARKERS)], line
+
+
+_KNOWN = {name: _known_style(i) for i, name in enumerate(KNOWN_METHODS)}
+# every (colour, marker, line style) that no known method has, for the other names
+_FREE = tuple(combo for combo in ((c, m, ls) for ls in LINESTYLES for c in COLOURS for m in MARKERS)
+              if combo not in set(_KNOWN.values()))
+
+
+def _digest(text: str) -> int:
+    """A number from the name that is the same in every process (``hash()`` is salted per process)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def base_name(label: str) -> str:
+    """The method a label names: ``gp`` for ``gp,n_init=5``, ``gp-3edae5f`` or ``gp@2``; else the label."""
+    return _VARIANT.split(label, maxsplit=1)[0] or label
+
+
+def _style(name: str) -> tuple[str, str, str]:
+    if name in _KNOWN:
+        return _KNOWN[name]
+    base = base_name(name)
+    if base == name:  # an unknown method: a style no known method has
+        return _FREE[_digest(name) % len(_FREE)]
+    colour, *own = _style(base)  # a variant: its base's colour, a marker and line style of its own
+    others = [(m, ls) for ls in LINESTYLES for m in MARKERS if [m, ls] != own]
+    return (colour, *others[_digest(name) % len(others)])
+
+
+def method_style(name: str) -> tuple[str, str]:
+    """The colour (``#rrggbb``) and matplotlib marker of a method, the same in every figure and process.
+
+    Depends on the name alone, never on the other methods of a study. The
+    HTML report and any other view of results use it to match the figures.
+    """
+    colour, marker, _ = _style(name)
+    return colour, marker
+
+
 def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
-    """A distinct style for every method, fixed by the sorted method names."""
-    return {name: MethodStyle(COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)])
-            for i, name in enumerate(sorted(methods))}
+    """The style of every method, each fixed by its own name (see ``method_style``)."""
+    return {name: MethodStyle(*_style(name)) for name in sorted(methods)}
 
 
 def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
