@@ -14,7 +14,7 @@ def write_run(root: Path, task: str, method: str, seed: int, losses: list[float 
               method_time: list[float] | None = None, budget_used: list[float] | None = None,
               fidelities: list[float | None] | None = None,
               optimum: float | None = None, finished: bool = True, versions: dict | None = None,
-              task_config: dict | None = None) -> Path:
+              task_config: dict | None = None, budget: dict | None = None, workers: int | None = None) -> Path:
     """Write one run folder; a loss of None is a failed trial. Returns the folder."""
     n = len(losses)
     costs = costs or [1.0] * n
@@ -37,7 +37,9 @@ def write_run(root: Path, task: str, method: str, seed: int, losses: list[float 
         clock += costs[i]
     (path / "trials.jsonl").write_text("".join(line + "\n" for line in lines))
     info = {"study": study, "task": task, "method": method, "seed": seed,
-            "config": {"task": task_config or {"_target_": "not.importable.Task"}, "seed": seed},
+            "config": {"task": task_config or {"_target_": "not.importable.Task"}, "seed": seed,
+                       **({"budget": budget} if budget is not None else {}),
+                       **({"workers": workers} if workers is not None else {})},
             "start": "2026-01-01T00:00:00+00:00", "status": "finished" if finished else "running",
             "environment": {"versions": versions or VERSIONS, "git_commit": "abc"}}
     if optimum is not None:

@@ -183,3 +183,29 @@ def test_unfinished_runs_are_analysed_only_when_asked(tmp_path):
     inv = inventory(read_runs(tmp_path), load_results(tmp_path))
     assert _usable(inv, Options())["seed"].tolist() == [0]
     assert _usable(inv, Options(include_unfinished=True))["seed"].tolist() == [0, 1]  # never the failed run
+
+
+def test_runs_of_one_method_and_task_with_different_budgets_are_listed(tmp_path, capsys):
+    evals = {"evals": 3, "fidelity": None, "sim_time": None, "wall_time": None}
+    for seed in range(3):
+        write_run(tmp_path, "t", "a", seed, [2.0, 1.0, 0.5], budget=evals)
+        write_run(tmp_path, "u", "a", seed, [2.0, 1.0, 0.5], budget=evals)
+        write_run(tmp_path, "u", "b", seed, [2.0, 1.0, 0.5], budget=evals)
+    # b on t: one seed with a larger budget, one with the same budget on 4 workers
+    write_run(tmp_path, "t", "b", 0, [2.0, 1.0, 0.5], budget=evals)
+    write_run(tmp_path, "t", "b", 1, [2.0, 1.0, 0.5, 0.2, 0.1], budget={**evals, "evals": 5})
+    write_run(tmp_path, "t", "b", 2, [2.0, 1.0, 0.5], budget=evals, workers=4)
+    # on u every method is consistent, but c ran with the task's default budget
+    for seed in range(3):
+        write_run(tmp_path, "u", "c", seed, [2.0, 1.5], budget={k: None for k in evals})
+    assert main([str(tmp_path)]) == 0
+    runs = (tmp_path / "analysis" / "hand" / "runs.md").read_text()
+    assert "- Runs of one method and task with different budgets or workers" in runs
+    listed = [line.strip() for line in runs.splitlines() if line.startswith("  - hand/t/b/")]
+    assert listed == ["- hand/t/b/seed=0 (evals=3)", "- hand/t/b/seed=1 (evals=5)",
+                      "- hand/t/b/seed=2 (evals=3, 4 workers)"]
+    assert "hand/t/a/" not in runs  # a's runs on t agree
+    assert "- Methods on hand/u ran with different budgets or workers" in runs
+    assert "  - c: the task's default budget" in runs and "  - a: evals=3" in runs
+    assert "Methods on hand/t ran" not in runs  # t's mix is listed run by run above
+    assert "different budgets or workers" in capsys.readouterr().out  # and the terminal says so too

@@ -7,8 +7,10 @@ before the optimum was have none, and their curves show the loss.
 
 The analysis never drops a run silently: runs that are unfinished, that
 failed (every trial failed, or no trial recorded), that are missing from a
-study's full grid of tasks x methods x seeds, or that were made with other
-package versions than the rest of their study are listed by ``inventory``.
+study's full grid of tasks x methods x seeds, that were made with other
+package versions than the rest of their study, or whose budget (or number
+of workers) differs from other runs of their method and task, which the
+curves and tables would average together, are listed by ``inventory``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,29 @@ class Inventory:
     missing: pd.DataFrame
     version_groups: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
+    @property
+    def mixed_budgets(self) -> pd.DataFrame:
+        """Runs of a (study, task, method) whose runs differ in budget or workers: they would be averaged together."""
+        if "budget" not in self.runs:
+            return self.runs.iloc[:0]
+        kinds = self.runs.groupby(["study", "task", "method"])["budget"].transform("nunique")
+        return self.runs[kinds > 1].sort_values(KEYS)
+
+    @property
+    def unequal_budgets(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """(study, task) -> (method, budget) of tasks whose methods ran with different budgets or workers.
+
+        A method with mixed budgets itself is listed by ``mixed_budgets`` instead.
+        """
+        if "budget" not in self.runs:
+            return {}
+        found = {}
+        for (study, task), group in self.runs.groupby(["study", "task"], sort=True):
+            per_method = group.groupby("method")["budget"].unique()
+            if group["budget"].nunique() > 1 and (per_method.map(len) == 1).all():
+                found[(study, task)] = [(m, b[0]) for m, b in sorted(per_method.items())]
+        return found
+
     def of_study(self, study: str) -> Inventory:
         """The part of this inventory that concerns one study."""
         return Inventory(self.runs[self.runs["study"] == study], self.missing[self.missing["study"] == study],
@@ -74,10 +99,11 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
     """One row per run folder below ``root`` with what ``run.json`` says about it.
 
     Columns: ``study, task, method, seed, status, finished, optimum,
-    optimum_recorded, versions, task_config, path``. ``optimum_recorded``
-    says whether run.json has the ``optimum`` key (None there: unknown);
-    ``versions`` is a short text of the package versions and git commit,
-    for comparing runs.
+    optimum_recorded, versions, budget, task_config, path``.
+    ``optimum_recorded`` says whether run.json has the ``optimum`` key (None
+    there: unknown); ``versions`` is a short text of the package versions
+    and git commit, and ``budget`` one of the budget and workers
+    (``evals=40, 4 workers``), for comparing runs.
     """
     rows = []
     for path in find_runs(root):
@@ -85,10 +111,11 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
         rows.append({
             **info.labels, "status": info.status, "finished": (path / DONE).exists(),
             "optimum": info.optimum, "optimum_recorded": info.optimum_recorded,
-            "versions": _describe_env(info.environment),
+            "versions": _describe_env(info.environment), "budget": _describe_budget(info.config or {}),
             "task_config": json.dumps((info.config or {}).get("task"), sort_keys=True), "path": str(path),
         })
-    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "task_config", "path"]
+    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "budget", "task_config",
+               "path"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -96,6 +123,16 @@ def _describe_env(env: dict[str, Any]) -> str:
     versions = env.get("versions") or {}
     text = ", ".join(f"{name} {versions[name]}" for name in sorted(versions))
     return f"{text}; git {env.get('git_commit')}"
+
+
+def _describe_budget(config: dict[str, Any]) -> str:
+    if "budget" not in config:
+        return "not recorded"
+    limits = config.get("budget") or {}
+    text = ", ".join(f"{k}={limits[k]:g}" if isinstance(limits[k], (int, float)) else f"{k}={limits[k]}"
+                     for k in sorted(limits) if limits[k] is not None) or "the task's default budget"
+    workers = config.get("workers", 1)
+    return text + (f", {workers} workers" if workers not in (None, 1) else "")
 
 
 def inventory(runs: pd.DataFrame, trials: pd.DataFrame) -> Inventory:
@@ -143,6 +180,11 @@ def describe(inv: Inventory) -> list[str]:
     failed_trials = inv.with_failed_trials.assign(
         note=lambda f: f["n_failed"].astype(str) + " of " + f["n_trials"].astype(str) + " trials failed")
     listing("Runs with failed trials (those trials are skipped)", failed_trials, "note")
+    listing("Runs of one method and task with different budgets or workers (averaged together in the curves and "
+            "tables: give each budget its own study)", inv.mixed_budgets, "budget")
+    for (study, task), budgets in inv.unequal_budgets.items():
+        lines.append(f"- Methods on {study}/{task} ran with different budgets or workers (compare with care):")
+        lines.extend(f"  - {method}: {budget}" for method, budget in budgets)
     for study, groups in inv.mixed_versions.items():
         lines.append(f"- Study {study!r} mixes runs made with different versions:")
         lines.extend(f"  - {count} runs: {text}" for text, count in groups)
