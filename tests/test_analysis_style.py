@@ -21,10 +21,11 @@ def test_every_method_config_and_reference_optimiser_has_its_own_known_style():
     assert configs and configs | set(PEERS) <= set(KNOWN_METHODS)
     styles = method_styles(list(KNOWN_METHODS))
     assert len({(s.colour, s.marker, s.linestyle) for s in styles.values()}) == len(KNOWN_METHODS)
-    # the methods usually compared together differ in colour
+    # the methods usually compared together differ in colour, and none shares random search's
     for study in (("random", "rea", "local_search", "tpe", "gp"), ("random", "grid", "tpe", "gp"),
-                  ("hyperband", "bohb", "asha", "smac_hb", "smac_mf", "dehb", "syne_tune_asha", "syne_tune_bohb")):
+                  ("random", "hyperband", "bohb", "asha", "smac_hb", "smac_mf", "dehb", "syne_tune_asha")):
         assert len({method_style(m)[0] for m in study}) == len(study), study
+    assert [m for m in KNOWN_METHODS if method_style(m)[0] == method_style("random")[0]] == ["random"]
 
 
 def test_the_colour_of_grid_is_the_same_whatever_else_is_in_the_study():
@@ -62,6 +63,7 @@ def test_unknown_names_get_the_same_style_in_a_fresh_process():
         assert out.stdout.strip() == here
     known = {(s.colour, s.marker, s.linestyle) for s in method_styles(list(KNOWN_METHODS)).values()}
     assert not known & {(s.colour, s.marker, s.linestyle) for s in method_styles(names).values()}
+    assert method_style("random")[0] not in {method_style(n)[0] for n in names}
 
 
 def test_a_variant_keeps_its_base_methods_colour_with_a_marker_and_line_of_its_own():

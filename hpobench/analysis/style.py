@@ -88,27 +88,33 @@ class MethodStyle:
         return {"color": self.colour, "marker": self.marker, "linestyle": self.linestyle}
 
 
-# The known methods, in the order they take styles: method i gets colour i mod 8, marker i mod 10 and line
-# style i // 8, so the first 40 all differ. Each group of eight is a usual comparison whose methods should
-# differ in colour: the black-box methods, the multi-fidelity ones (dashed), then the reference optimisers.
+# The known methods, in the order they take styles. ``random``, the baseline of nearly every comparison, has
+# blue to itself; method i of the rest gets one of the other seven colours (i mod 7), marker i + 1 mod 10 and
+# line style i // 7, so no two known methods look alike. Each group of seven is a usual comparison whose methods
+# differ in colour: black-box methods (solid), multi-fidelity ones (dashed), then the reference optimisers.
+BASELINE = "random"
 KNOWN_METHODS = (
-    "random", "grid", "tpe", "gp", "rea", "local_search", "hebo", "pbt",
-    "hyperband", "bohb", "asha", "dehb", "smac_hb", "smac_mf", "syne_tune_asha", "syne_tune_bohb",
-    "optuna_tpe", "optuna_gp", "optuna_cmaes", "smac_bb", "smac_hpo", "nevergrad", "skopt_gp", "ax",
-    "syne_tune_bore", "sh", "optuna_tpe_univariate", "optuna_qmc", "optuna_random", "skopt_rf", "hyperopt_tpe",
-    "syne_tune_tpe",
+    BASELINE,
+    "grid", "tpe", "gp", "rea", "local_search", "hebo", "pbt",
+    "hyperband", "bohb", "asha", "dehb", "smac_hb", "smac_mf", "syne_tune_asha",
+    "syne_tune_bohb", "optuna_tpe", "optuna_gp", "optuna_cmaes", "smac_bb", "smac_hpo", "nevergrad",
+    "skopt_gp", "ax", "syne_tune_bore", "sh", "optuna_tpe_univariate", "optuna_qmc", "optuna_random",
+    "skopt_rf", "hyperopt_tpe", "syne_tune_tpe",
 )
 _VARIANT = re.compile(r"[,@:-]")  # what follows a method's config name in a variant label
 
 
 def _known_style(index: int) -> tuple[str, str, str]:
-    line = LINESTYLES[index // len(COLOURS) % len(LINESTYLES)]
-    return COLOURS[index % len(COLOURS)], MARKERS[index % len(MARKERS)], line
+    """The style of the index-th known method after the baseline (which has ``COLOURS[0]``, ``MARKERS[0]``, solid)."""
+    others = len(COLOURS) - 1
+    line = LINESTYLES[index // others % len(LINESTYLES)]
+    return COLOURS[1 + index % others], MARKERS[(index + 1) % len(MARKERS)], line
 
 
-_KNOWN = {name: _known_style(i) for i, name in enumerate(KNOWN_METHODS)}
-# every (colour, marker, line style) that no known method has, for the other names
-_FREE = tuple(combo for combo in ((c, m, ls) for ls in LINESTYLES for c in COLOURS for m in MARKERS)
+_KNOWN = {BASELINE: (COLOURS[0], MARKERS[0], LINESTYLES[0]),
+          **{name: _known_style(i) for i, name in enumerate(KNOWN_METHODS[1:])}}
+# every (colour, marker, line style) that no known method has, for the other names; the baseline's colour stays its own
+_FREE = tuple(combo for combo in ((c, m, ls) for ls in LINESTYLES for c in COLOURS[1:] for m in MARKERS)
               if combo not in set(_KNOWN.values()))
 
 
@@ -128,8 +134,9 @@ def _style(name: str) -> tuple[str, str, str]:
     base = base_name(name)
     if base == name:  # an unknown method: a style no known method has
         return _FREE[_digest(name) % len(_FREE)]
-    colour, *own = _style(base)  # a variant: its base's colour, a marker and line style of its own
-    others = [(m, ls) for ls in LINESTYLES for m in MARKERS if [m, ls] != own]
+    colour = _style(base)[0]  # a variant: its base's colour, with a marker and line style no known method has
+    taken = {(m, ls) for c, m, ls in (*_KNOWN.values(), _style(base)) if c == colour}
+    others = [(m, ls) for ls in LINESTYLES for m in MARKERS if (m, ls) not in taken]
     return (colour, *others[_digest(name) % len(others)])
 
 
@@ -146,6 +153,13 @@ def method_style(name: str) -> tuple[str, str]:
 def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
     """The style of every method, each fixed by its own name (see ``method_style``)."""
     return {name: MethodStyle(*_style(name)) for name in sorted(methods)}
+
+
+def legend(fig: Figure, styles: dict[str, MethodStyle], methods: list[str]) -> None:
+    """The methods' legend above the panels, in as many columns as the figure's width holds."""
+    handles = [fig.axes[0].plot([], [], label=m, **styles[m].line())[0] for m in methods]
+    per_row = max(2, int(fig.get_figwidth() / 1.15))  # about 1.15 inches per entry: 6 across the page, 2 in a column
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), per_row), frameon=False)
 
 
 def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
