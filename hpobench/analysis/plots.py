@@ -1,7 +1,9 @@
 """The figures: incumbent curves, average ranks over time, critical differences, cost.
 
 Every function draws one figure, writes it as PDF and PNG and returns the
-paths. Legends sit above the panels, never over the data.
+paths. Legends sit above the panels, never over the data. ``CAPTION`` says
+what a reader of the curves needs to know (the regret floor, the zoom); the
+report prints it under the figures.
 """
 
 from __future__ import annotations
@@ -16,35 +18,94 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 from hpobench.analysis.curves import AXES, AXIS_NAMES, GridCurves
 from hpobench.analysis.stats import band as centre_and_band
 from hpobench.analysis.stats import cliques
-from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, new_figure, save, styled
+from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, legend, new_figure, save, styled
 
 MARKS_PER_CURVE = 6
-REGRET_FLOOR = 1e-12  # regret can reach 0 (or round below it); a log axis needs it positive
+# A regret of 0 (the optimum reached; or below 0, by rounding) cannot sit on a log axis: it is drawn at this
+# fraction of the smallest positive regret in its panel, one decade below every other value, on a dotted line.
+REGRET_FLOOR = 0.1
+REGRET_FLOOR_ALONE = 1e-12  # the floor of a panel whose regrets are all 0
+# When the methods' final values (their bands included) span less than this share of a panel's height, its
+# y-range is set from them: from the lowest final value to the highest value any method had at ZOOM_FROM of the
+# budget, so curves that end close together are told apart (their first steps run off the top).
+ZOOM_BELOW = 0.35
+ZOOM_FROM = 0.2
+CAPTION = (f"Curves: regret on a log axis where the task's optimum is known, else the loss. A regret of 0 "
+           f"(optimum reached) is drawn at {REGRET_FLOOR:g} x the smallest positive regret of its panel, on the "
+           f"dotted line. Panels whose final values span less than {ZOOM_BELOW:.0%} of the curves' range show y "
+           f"from the lowest final value to the highest value at {ZOOM_FROM:.0%} of the budget.")
+# inches per labelled tick of a log axis: an x label ("10^-3") needs its width, a y label its height
+TICK_SPACING = {"x": 0.42, "y": 0.2}
+
+
+def _size(ax) -> tuple[float, float]:
+    """A panel's width and height in inches, as placed before the layout shrinks it for labels."""
+    box = ax.get_position()
+    return box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
 
 
 def _log_ticks(axis) -> None:
-    """Label a log axis at powers of ten only, or at 1, 2 and 5 times them when fewer than two fit.
+    """Label a log axis at powers of ten, every k-th where the panel is short, or at 1, 2 and 5 times them
+    when fewer than two powers fit.
 
     Matplotlib's default labels minor ticks on short ranges, which crowds a
-    small panel with overlapping "3 x 10^-1"-style labels.
+    small panel with overlapping "3 x 10^-1"-style labels, and labels every
+    decade of a long range, which crowds a narrow panel.
     """
     low, high = sorted(axis.get_view_interval())
     narrow = low > 0 and math.floor(math.log10(high)) - math.ceil(math.log10(low)) < 1
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=8))
+    width, height = _size(axis.axes)
+    length = width if axis.axis_name == "x" else height
+    numticks = max(3, int(0.8 * length / TICK_SPACING[axis.axis_name]))  # 0.8: the layout takes some for labels
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=numticks))
     axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
     axis.set_minor_formatter(NullFormatter())
 
 
-def _legend(fig, styles: dict[str, MethodStyle], methods: list[str]) -> None:
-    handles = [fig.axes[0].plot([], [], label=m, **styles[m].line())[0] for m in methods]
-    per_row = max(2, int(fig.get_figwidth() / 1.15))  # about 1.15 inches per entry: 6 across the page, 2 in a column
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), per_row), frameon=False)
+def _title(ax, label: str) -> None:
+    """A panel title that fits its panel: a long label (``tabular,metric=...``) wraps after commas, at most
+    three lines, the rest cut with an ellipsis."""
+    per_line = max(12, int(_size(ax)[0] * 72 / (0.6 * ax.title.get_fontsize())))  # a character: about 0.6 em
+    parts = label.split(",")
+    lines, line = [], ""
+    for piece in [f"{part}," for part in parts[:-1]] + parts[-1:]:
+        if line and len(line) + len(piece) > per_line:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    lines = [text[: per_line - 1] + "…" if len(text) > per_line else text for text in lines]
+    if len(lines) > 3:
+        lines = [*lines[:2], lines[2][: per_line - 1] + "…"]
+    ax.set_title("\n".join(lines))
+
+
+def _zoom(ax, finals: list[float], early: list[float], log: bool) -> bool:
+    """Set the y-range from the final values when they would fill too little of the panel; True when it did."""
+    low, high = ax.get_ylim()
+    finals = [v for v in finals if np.isfinite(v)]
+    early = [v for v in early if np.isfinite(v)]
+    if not finals or not early:
+        return False
+    scale = np.log10 if log else (lambda v: v)
+    span = scale(high) - scale(low)
+    bottom, top = min(finals), max(max(early), max(finals))
+    if span <= 0 or top <= bottom or (scale(max(finals)) - scale(bottom)) >= ZOOM_BELOW * span:
+        return False
+    margin = 0.05 * (scale(top) - scale(bottom))
+    bottom, top = scale(bottom) - margin, scale(top) + margin
+    ax.set_ylim(*((10 ** bottom, 10 ** top) if log else (bottom, top)))
+    return True
 
 
 @styled
 def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float | None], column: str,
                   band: str, styles: dict[str, MethodStyle], path: Path) -> list[Path]:
     """One panel per task: the incumbent's regret (log scale, where the optimum is known) or loss.
+
+    Tasks without a value in ``column`` (e.g. without a test loss, beside
+    tasks with one) get no panel; with none at all nothing is drawn. See
+    ``CAPTION`` for the regret floor and the zoom.
 
     Args:
         curves: the grid curves of one study on one axis, one per task.
@@ -55,40 +116,53 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
         styles: the style of every method.
         path: where to write, without suffix.
     """
+    curves = [c for c in curves if np.isfinite(c.values[column]).any()]
+    if not curves:
+        return []
     fig, axes = figure(len(curves))
     methods = sorted({m for c in curves for m in c.methods()})
+    alpha = min(0.2, 0.6 / len(methods))  # many methods' bands over each other turn to mud
     for ax, c in zip(axes, curves):
         optimum = optima.get((c.study, c.task)) if column == "incumbent" else None
+        floor = None
+        if optimum is not None:
+            regrets = c.values[column] - optimum
+            positive = regrets[np.isfinite(regrets) & (regrets > 0)]
+            floor = REGRET_FLOOR * positive.min() if positive.size else REGRET_FLOOR_ALONE
         step = max(len(c.grid) // MARKS_PER_CURVE, 1)
+        finals, early = [], []
         for i, method in enumerate(c.methods()):
             values = c.of(method, column)
-            if optimum is not None:
-                values = np.maximum(values - optimum, REGRET_FLOOR)
+            if floor is not None:
+                values = np.maximum(values - optimum, floor)
             centre, low, high = centre_and_band(values, band)
             # after every seed of the method ended there is nothing to show
             past = c.grid > c.runs.loc[c.runs["method"] == method, "end"].max()
             centre, low, high = (np.where(past, np.nan, v) for v in (centre, low, high))
-            if optimum is not None:
-                low = np.maximum(low, REGRET_FLOOR)
+            if floor is not None:
+                low = np.maximum(low, floor)
             ax.plot(c.grid, centre, drawstyle="steps-post", markevery=(i * step // max(len(methods), 1), step),
                     **styles[method].line())
-            ax.fill_between(c.grid, low, high, step="post", color=styles[method].colour, alpha=0.2, linewidth=0)
+            ax.fill_between(c.grid, low, high, step="post", color=styles[method].colour, alpha=alpha, linewidth=0)
+            shown = np.flatnonzero(np.isfinite(centre))
+            if shown.size:
+                finals += [low[shown[-1]], centre[shown[-1]], high[shown[-1]]]
+                early.append(centre[shown[0] + int(ZOOM_FROM * (shown[-1] - shown[0]))])
         what = "test loss of incumbent" if column == "incumbent_test" else "best loss"
-        if not np.isfinite(c.values[column]).any():  # e.g. a task without test loss beside one with
-            ax.text(0.5, 0.5, f"no {what}", transform=ax.transAxes, ha="center", va="center")
-            ax.set_xticks([])
-            ax.set_yticks([])
-        else:
-            if c.log:
-                ax.set_xscale("log")
-                _log_ticks(ax.xaxis)
-            if optimum is not None:
-                ax.set_yscale("log")
-                _log_ticks(ax.yaxis)
-        ax.set_ylabel("regret" if optimum is not None else what)
+        if c.log:
+            ax.set_xscale("log")
+            _log_ticks(ax.xaxis)
+        if floor is not None:
+            ax.set_yscale("log")
+            if c.values[column].min() - optimum <= 0:  # some run reached the optimum: say where it is drawn
+                ax.axhline(floor, color="grey", linestyle=":", linewidth=0.8, zorder=0)
+        _zoom(ax, finals, early, log=floor is not None)
+        if floor is not None:
+            _log_ticks(ax.yaxis)
+        ax.set_ylabel("regret" if floor is not None else what)
         ax.set_xlabel(AXES[c.axis])
-        ax.set_title(c.task)
-    _legend(fig, styles, methods)
+        _title(ax, c.task)
+    legend(fig, styles, methods)
     return save(fig, path)
 
 
@@ -118,7 +192,7 @@ def ranks_figure(ranks: dict[str, pd.DataFrame], n_tasks: int, styles: dict[str,
         ax.set_xlim(0, 1)
         ax.set_yticks(range(1, len(methods) + 1))
         ax.invert_yaxis()  # rank 1, the best, on top
-    _legend(fig, styles, methods)
+    legend(fig, styles, methods)
     return save(fig, path)
 
 
@@ -217,7 +291,7 @@ def cost_figure(cost: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) 
         ax.set_ylim(len(methods) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("seconds per run")
-        ax.set_title(task)
+        _title(ax, task)
     key = [axes[0].scatter([], [], marker="o", s=36, facecolors=face, edgecolors="black", label=label)
            for face, label in (("black", "method's own time (ask + tell)"), ("none", "evaluation cost (task)"))]
     fig.legend(handles=key, loc="outside upper center", ncols=2, frameon=False)

@@ -185,7 +185,7 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
     files, lines, notes = suite.write(tr, {t: o for (s, t), o in optima.items() if s == study}, styles, out)
     report.files += files
     report.notes += [f"study {study}: {note}" for note in notes]
-    markdown += [*lines, "", "## Figures", ""]
+    markdown += [*lines, "", "## Figures", "", plots.CAPTION, ""]
     markdown += [f"- [{p.name}]({p.name})" for p in report.files if p.parent == out and p.suffix == ".png"]
     report.files.append(_write(out / "report.md", "\n".join(markdown) + "\n"))
 

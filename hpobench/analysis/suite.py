@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hpobench.analysis.style import MethodStyle, figure, save, styled
+from hpobench.analysis.style import MethodStyle, figure, legend, save, styled
 
 COCO_TARGETS = 10.0 ** (2 - np.arange(51) / 5)  # 1e2 ... 1e-8
 TARGETS = len(COCO_TARGETS)
@@ -165,9 +165,14 @@ def _panels(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [("all tasks", frame), *groups] if len(groups) > 1 else [("all tasks", frame)]
 
 
-def _legend(fig, styles: dict[str, MethodStyle], methods: list[str]) -> None:
-    handles = [fig.axes[0].plot([], [], label=m, **styles[m].line())[0] for m in methods]
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), 6), frameon=False)
+def _panel_title(name: str, frame: pd.DataFrame) -> str:
+    n = frame["task"].nunique()
+    return f"{name} ({n} task{'s' if n != 1 else ''})"
+
+
+def _marks(i: int, methods: list[str]) -> tuple[float, float]:
+    """``markevery`` in fractions of the panel's diagonal, offset per method so the markers do not stack."""
+    return (0.2 * i / max(len(methods), 1), 0.2)
 
 
 @styled
@@ -180,17 +185,17 @@ def ecdf_figure(rt: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) ->
         finite = frame["runtime"][np.isfinite(frame["runtime"])]
         top = float(finite.max()) if len(finite) else 1.0
         grid = np.unique(np.geomspace(1, max(top, 2), 200).round())
-        for method in methods:
+        for i, method in enumerate(methods):
             values = np.sort(frame.loc[frame["method"] == method, "runtime"].to_numpy())
             if len(values):
                 ax.plot(grid, np.searchsorted(values, grid, side="right") / len(values), drawstyle="steps-post",
-                        **styles[method].line(), markevery=40)
+                        **styles[method].line(), markevery=_marks(i, methods))
         ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("evaluations")
         ax.set_ylabel("fraction of (run, target)")
-        ax.set_title(f"{name} ({frame['task'].nunique()} tasks)")
-    _legend(fig, styles, methods)
+        ax.set_title(_panel_title(name, frame))
+    legend(fig, styles, methods)
     return save(fig, path)
 
 
@@ -201,19 +206,19 @@ def regret_figure(curves: pd.DataFrame, styles: dict[str, MethodStyle], path: Pa
     fig, axes = figure(len(panels))
     methods = sorted(curves["method"].unique())
     for ax, (name, frame) in zip(axes, panels):
-        for method in methods:
+        for i, method in enumerate(methods):
             mine = frame[frame["method"] == method]
             by_point = mine.groupby("fraction")["score"]
             iqm_values = by_point.apply(lambda s: stats.trim_mean(s.to_numpy(), 0.25))
             low, high = by_point.quantile(0.25), by_point.quantile(0.75)
-            ax.plot(iqm_values.index, iqm_values.to_numpy(), **styles[method].line(), markevery=10)
+            ax.plot(iqm_values.index, iqm_values.to_numpy(), **styles[method].line(), markevery=_marks(i, methods))
             ax.fill_between(iqm_values.index, low.to_numpy(), high.to_numpy(), color=styles[method].colour,
                             alpha=0.15, linewidth=0)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("fraction of the budget")
         ax.set_ylabel("normalised regret (IQM)")
-        ax.set_title(f"{name} ({frame['task'].nunique()} tasks)")
-    _legend(fig, styles, methods)
+        ax.set_title(_panel_title(name, frame))
+    legend(fig, styles, methods)
     return save(fig, path)
 
 
@@ -225,7 +230,7 @@ def iqm_figure(table: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) 
         ax.errorbar([row.iqm], [i], xerr=[[row.iqm - row.low], [row.high - row.iqm]], fmt=styles[row.method].marker,
                     color=styles[row.method].colour, capsize=3)
     ax.set_yticks(range(len(table)), table.sort_values("iqm", ascending=False)["method"].tolist())
-    ax.set_xlabel("IQM of normalised regret (lower is better), 95 % CI")
+    ax.set_xlabel("IQM of normalised regret\n(lower is better), 95 % CI")
     return save(fig, path)
 
 
@@ -240,13 +245,13 @@ def profile_figure(scores: pd.DataFrame, styles: dict[str, MethodStyle], path: P
     fig, (ax,) = figure(1)
     tau = np.linspace(0, 1, 201)
     methods = sorted(scores["method"].unique())
-    for method in methods:
+    for i, method in enumerate(methods):
         ax.plot(tau, profile(scores.loc[scores["method"] == method, "score"].to_numpy(), tau),
-                drawstyle="steps-post", **styles[method].line(), markevery=40)
+                drawstyle="steps-post", **styles[method].line(), markevery=_marks(i, methods))
     ax.set_xlabel("normalised regret tau")
     ax.set_ylabel("fraction of runs <= tau")
     ax.set_ylim(-0.02, 1.02)
-    _legend(fig, styles, methods)
+    legend(fig, styles, methods)
     return save(fig, path)
 
 
