@@ -35,7 +35,7 @@ CAPTION = (f"Curves: regret on a log axis where the task's optimum is known, els
            f"dotted line. Panels whose final values span less than {ZOOM_BELOW:.0%} of the curves' range show y "
            f"from the lowest final value to the highest value at {ZOOM_FROM:.0%} of the budget.")
 # inches per labelled tick of a log axis: an x label ("10^-3") needs its width, a y label its height
-TICK_SPACING = {"x": 0.42, "y": 0.2}
+TICK_SPACING = {"x": 0.3, "y": 0.2}
 
 
 def _size(ax) -> tuple[float, float]:
