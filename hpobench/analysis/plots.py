@@ -80,22 +80,27 @@ def _title(ax, label: str) -> None:
     ax.set_title("\n".join(lines))
 
 
-def _zoom(ax, finals: list[float], early: list[float], log: bool) -> bool:
-    """Set the y-range from the final values when they would fill too little of the panel; True when it did."""
+def _y_range(ax, finals: list[float], early: list[float], log: bool) -> None:
+    """Fit the y-range to the curves' final values, and zoom to them when they would fill too little of it.
+
+    The bottom is the lowest final value (a band's end, or a centre): bands
+    below it (a mean minus its standard error that falls to the regret
+    floor, say) run off the bottom rather than stretch a log axis by decades.
+    """
     low, high = ax.get_ylim()
     finals = [v for v in finals if np.isfinite(v)]
     early = [v for v in early if np.isfinite(v)]
     if not finals or not early:
-        return False
-    scale = np.log10 if log else (lambda v: v)
-    span = scale(high) - scale(low)
-    bottom, top = min(finals), max(max(early), max(finals))
-    if span <= 0 or top <= bottom or (scale(max(finals)) - scale(bottom)) >= ZOOM_BELOW * span:
-        return False
+        return
+    scale, unscale = (np.log10, lambda v: 10 ** v) if log else ((lambda v: v), (lambda v: v))
+    bottom, top = min(finals), high
+    span = scale(top) - scale(bottom)
+    if span > 0 and scale(max(finals)) - scale(bottom) < ZOOM_BELOW * span:
+        top = max(max(early), max(finals))
+    if top <= bottom:
+        return
     margin = 0.05 * (scale(top) - scale(bottom))
-    bottom, top = scale(bottom) - margin, scale(top) + margin
-    ax.set_ylim(*((10 ** bottom, 10 ** top) if log else (bottom, top)))
-    return True
+    ax.set_ylim(max(low, unscale(scale(bottom) - margin)), unscale(scale(top) + margin))
 
 
 @styled
@@ -146,7 +151,9 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
             ax.fill_between(c.grid, low, high, step="post", color=styles[method].colour, alpha=alpha, linewidth=0)
             shown = np.flatnonzero(np.isfinite(centre))
             if shown.size:
-                finals += [low[shown[-1]], centre[shown[-1]], high[shown[-1]]]
+                end = shown[-1]
+                # a band that only reaches the floor does not pull the axis down to it; a centre does
+                finals += [centre[end], high[end], low[end] if floor is None or low[end] > floor else np.nan]
                 early.append(centre[shown[0] + int(ZOOM_FROM * (shown[-1] - shown[0]))])
         what = "test loss of incumbent" if column == "incumbent_test" else "best loss"
         if c.log:
@@ -156,7 +163,7 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
             ax.set_yscale("log")
             if c.values[column].min() - optimum <= 0:  # some run reached the optimum: say where it is drawn
                 ax.axhline(floor, color="grey", linestyle=":", linewidth=0.8, zorder=0)
-        _zoom(ax, finals, early, log=floor is not None)
+        _y_range(ax, finals, early, log=floor is not None)
         if floor is not None:
             _log_ticks(ax.yaxis)
         ax.set_ylabel("regret" if floor is not None else what)

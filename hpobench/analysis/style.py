@@ -43,6 +43,7 @@ LINESTYLES = ("-", "--", ":", "-.")
 COLUMN_WIDTH = 3.35  # inches: one column of a two-column paper
 TEXT_WIDTH = 7.0  # inches: both columns
 PANEL_HEIGHT = 1.9
+LEGEND_ROW = 0.17  # inches: one more row of legend entries
 
 RC = {
     "font.size": 8,
@@ -158,7 +159,10 @@ def method_styles(methods: list[str]) -> dict[str, MethodStyle]:
 def legend(fig: Figure, styles: dict[str, MethodStyle], methods: list[str]) -> None:
     """The methods' legend above the panels, in as many columns as the figure's width holds."""
     handles = [fig.axes[0].plot([], [], label=m, **styles[m].line())[0] for m in methods]
-    per_row = max(2, int(fig.get_figwidth() / 1.15))  # about 1.15 inches per entry: 6 across the page, 2 in a column
+    entry = 0.4 + 0.05 * max(len(m) for m in methods)  # inches: the line sample, and about 0.05 per character
+    per_row = max(1, int(fig.get_figwidth() / entry))
+    rows = -(-len(methods) // per_row)
+    fig.set_figheight(fig.get_figheight() + LEGEND_ROW * (rows - 1))  # the panels keep their height
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), per_row), frameon=False)
 
 
