@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpobench.analysis.style import COLOURS, figure, save, styled
+from hpobench.analysis.style import COLOURS, figure, log_ticks, save, styled
 from hpobench.cli import check_writable, end_quietly_on_closed_output, run_command
 from hpobench.errors import UserError
 from hpobench.storage import RunFolder
@@ -53,6 +53,7 @@ def plot_schedules(records: list[Record], out: Path) -> list[Path]:
         values = np.array([r.config[name] for r in records], dtype=float)
         if values.min() > 0 and values.max() / values.min() > 20:  # spans decades: a log-scaled setting
             ax.set_yscale("log")
+            log_ticks(ax.yaxis)
         ax.set_xlabel("fidelity")
         ax.set_ylabel(name)
     loss_ax = axes[-1]

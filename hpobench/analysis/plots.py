@@ -8,17 +8,25 @@ report prints it under the figures.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hpobench.analysis.curves import AXES, AXIS_NAMES, GridCurves
 from hpobench.analysis.stats import band as centre_and_band
 from hpobench.analysis.stats import cliques
-from hpobench.analysis.style import COLUMN_WIDTH, MethodStyle, figure, legend, new_figure, save, styled
+from hpobench.analysis.style import (
+    COLUMN_WIDTH,
+    MethodStyle,
+    figure,
+    legend,
+    log_ticks,
+    new_figure,
+    panel_size,
+    save,
+    styled,
+)
 
 MARKS_PER_CURVE = 6
 # A regret of 0 (the optimum reached; or below 0, by rounding) cannot sit on a log axis: it is drawn at this
@@ -34,38 +42,12 @@ CAPTION = (f"Curves: regret on a log axis where the task's optimum is known, els
            f"(optimum reached) is drawn at {REGRET_FLOOR:g} x the smallest positive regret of its panel, on the "
            f"dotted line. Panels whose final values span less than {ZOOM_BELOW:.0%} of the curves' range show y "
            f"from the lowest final value to the highest value at {ZOOM_FROM:.0%} of the budget.")
-# inches per labelled tick of a log axis: an x label ("10^-3") needs its width, a y label its height
-TICK_SPACING = {"x": 0.3, "y": 0.2}
-
-
-def _size(ax) -> tuple[float, float]:
-    """A panel's width and height in inches, as placed before the layout shrinks it for labels."""
-    box = ax.get_position()
-    return box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
-
-
-def _log_ticks(axis) -> None:
-    """Label a log axis at powers of ten, every k-th where the panel is short, or at 1, 2 and 5 times them
-    when fewer than two powers fit.
-
-    Matplotlib's default labels minor ticks on short ranges, which crowds a
-    small panel with overlapping "3 x 10^-1"-style labels, and labels every
-    decade of a long range, which crowds a narrow panel.
-    """
-    low, high = sorted(axis.get_view_interval())
-    narrow = low > 0 and math.floor(math.log10(high)) - math.ceil(math.log10(low)) < 1
-    width, height = _size(axis.axes)
-    length = width if axis.axis_name == "x" else height
-    numticks = max(3, int(0.8 * length / TICK_SPACING[axis.axis_name]))  # 0.8: the layout takes some for labels
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=numticks))
-    axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
-    axis.set_minor_formatter(NullFormatter())
 
 
 def _title(ax, label: str) -> None:
     """A panel title that fits its panel: a long label (``tabular,metric=...``) wraps after commas, at most
     three lines, the rest cut with an ellipsis."""
-    per_line = max(12, int(_size(ax)[0] * 72 / (0.6 * ax.title.get_fontsize())))  # a character: about 0.6 em
+    per_line = max(12, int(panel_size(ax)[0] * 72 / (0.6 * ax.title.get_fontsize())))  # a character: about 0.6 em
     parts = label.split(",")
     lines, line = [], ""
     for piece in [f"{part}," for part in parts[:-1]] + parts[-1:]:
@@ -158,14 +140,14 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
         what = "test loss of incumbent" if column == "incumbent_test" else "best loss"
         if c.log:
             ax.set_xscale("log")
-            _log_ticks(ax.xaxis)
+            log_ticks(ax.xaxis)
         if floor is not None:
             ax.set_yscale("log")
             if c.values[column].min() - optimum <= 0:  # some run reached the optimum: say where it is drawn
                 ax.axhline(floor, color="grey", linestyle=":", linewidth=0.8, zorder=0)
         _y_range(ax, finals, early, log=floor is not None)
         if floor is not None:
-            _log_ticks(ax.yaxis)
+            log_ticks(ax.yaxis)
         ax.set_ylabel("regret" if floor is not None else what)
         ax.set_xlabel(AXES[c.axis])
         _title(ax, c.task)
@@ -293,7 +275,7 @@ def cost_figure(cost: pd.DataFrame, styles: dict[str, MethodStyle], path: Path) 
         positive = rows[["evaluation_cost", "method_time"]].to_numpy().ravel()
         if (positive > 0).any():
             ax.set_xscale("log")
-            _log_ticks(ax.xaxis)
+            log_ticks(ax.xaxis)
         ax.set_yticks(range(len(methods)), methods)
         ax.set_ylim(len(methods) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)

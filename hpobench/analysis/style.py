@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,9 +27,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import matplotlib
+import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hpobench.storage import atomic_target
 
@@ -164,6 +168,34 @@ def legend(fig: Figure, styles: dict[str, MethodStyle], methods: list[str]) -> N
     rows = -(-len(methods) // per_row)
     fig.set_figheight(fig.get_figheight() + LEGEND_ROW * (rows - 1))  # the panels keep their height
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(methods), per_row), frameon=False)
+
+
+# inches per labelled tick of a log axis: an x label ("10^-3") needs its width, a y label its height
+TICK_SPACING = {"x": 0.3, "y": 0.2}
+
+
+def panel_size(ax: Axes) -> tuple[float, float]:
+    """A panel's width and height in inches, as placed before the layout shrinks it for labels."""
+    box = ax.get_position()
+    return box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+
+
+def log_ticks(axis: Axis) -> None:
+    """Label a log axis at powers of ten, every k-th where the panel is short, or at 1, 2 and 5 times them
+    when fewer than two powers fit.
+
+    Matplotlib's default labels minor ticks on short ranges, which crowds a
+    small panel with overlapping "3 x 10^-1"-style labels, and labels every
+    decade of a long range, which crowds a narrow panel.
+    """
+    low, high = sorted(axis.get_view_interval())
+    narrow = low > 0 and math.floor(math.log10(high)) - math.ceil(math.log10(low)) < 1
+    width, height = panel_size(axis.axes)
+    length = width if axis.axis_name == "x" else height
+    numticks = max(3, int(0.8 * length / TICK_SPACING[axis.axis_name]))  # 0.8: the layout takes some for labels
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=numticks))
+    axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def figure(panels: int, width: float | None = None, height: float = PANEL_HEIGHT,
