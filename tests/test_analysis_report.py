@@ -209,3 +209,5 @@ def test_runs_of_one_method_and_task_with_different_budgets_are_listed(tmp_path,
     assert "  - c: the task's default budget" in runs and "  - a: evals=3" in runs
     assert "Methods on hand/t ran" not in runs  # t's mix is listed run by run above
     assert "different budgets or workers" in capsys.readouterr().out  # and the terminal says so too
+    assert "Warning: some runs of one method and task differ in budget" in (
+        tmp_path / "analysis" / "hand" / "report.md").read_text()

@@ -142,7 +142,10 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
             report.notes.append(f"study {study}: no finished run with a successful trial, nothing to plot")
             continue
         tr = traces(study_trials, full_fidelity_only=options.incumbent == "full")
-        _study(study, tr, study_trials, optima, styles, options, report)
+        mixed = inv.of_study(study)
+        warnings = (["Warning: some runs of one method and task differ in budget or workers and are averaged "
+                     "together below; runs.md lists them.", ""] if len(mixed.mixed_budgets) else [])
+        _study(study, tr, study_trials, optima, styles, options, report, warnings)
     return report
 
 
@@ -156,7 +159,7 @@ def _usable(inv: Inventory, options: Options) -> pd.DataFrame:
 
 
 def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, styles: dict, options: Options,
-           report: Report) -> None:
+           report: Report, warnings: list[str]) -> None:
     """Write the figures and tables of one study into ``report.out / study``, and its report.md."""
     out = report.out / study
     has_test = bool(tr["incumbent_test"].notna().any())
@@ -173,7 +176,7 @@ def _study(study: str, tr: pd.DataFrame, trials: pd.DataFrame, optima: dict, sty
     report.files += plots.ranks_figure(ranks_over_time(tr), tr["task"].nunique(), styles, out / "ranks")
     last = final(tr)
     last["optimum"] = [optima.get((study, t)) for t in last["task"]]
-    markdown = [f"# Study {study}", "", *_final_tables(last, has_test, options, out, report),
+    markdown = [f"# Study {study}", "", *warnings, *_final_tables(last, has_test, options, out, report),
                 "## Critical difference", "", _critical_difference(study, last, options, out, report), ""]
     per_run = cost.per_run(trials)
     cost_table = tables.cost_table(cost.summary(per_run))
