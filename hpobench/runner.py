@@ -23,11 +23,11 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
 
 from hpobench import targets
 from hpobench.budget import Budget
@@ -39,6 +39,9 @@ from hpobench.run_info import RunInfo
 from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Record, Result, Trial
+
+if TYPE_CHECKING:  # tqdm is imported only when a bar is shown: its import and its lock cost a run's start-up
+    from tqdm import tqdm
 
 METHOD_STREAM, TASK_STREAM = 0, 1
 MAX_WORKERS = 100_000  # simulated workers; more would only fill memory with idle ones before the first finish
@@ -160,9 +163,8 @@ def run(
     recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
     labels = recording.labels if recording else {}
-    bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
-               desc=" ".join(str(v) for v in labels.values()) or None)
-    with bar:
+    bar = _progress_bar(budget.evals, " ".join(str(v) for v in labels.values()) or None) if progress else None
+    with bar if bar is not None else nullcontext():
         if recording is None:
             task.attach(None)
             outcome = _Loop(method, task, plan, None, Replay([])).outcome(bar)
@@ -176,7 +178,13 @@ def run(
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm,
+def _progress_bar(total: int | None, desc: str | None) -> tqdm:
+    from tqdm import tqdm
+
+    return tqdm(total=total, delay=2.0, file=sys.stderr, unit="trial", desc=desc)
+
+
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm | None,
                    repair: bool = False) -> RunOutcome:
     folder = recording.folder
     recorded = _open_folder(folder, recording.config, task, repair)
@@ -285,18 +293,18 @@ class _Loop:
         self.n_recorded = len(replay)
         self.digest = TrialsDigest() if folder is not None else None  # the fingerprint, a trial at a time
 
-    def outcome(self, bar: tqdm) -> RunOutcome:
+    def outcome(self, bar: tqdm | None) -> RunOutcome:
         stop_reason = self.run(bar)
         return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.replay),
                           wall_time=self.wall_used)
 
-    def run(self, bar: tqdm) -> str:
+    def run(self, bar: tqdm | None) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
         events: list[Running] = []  # a heap, in the order Running defines
         # looked up once: this loop runs once per evaluation, and its own cost is the runner's overhead
         ask, tell, clock = self.method.ask, self.method.tell, time.perf_counter
         push, pop = heapq.heappush, heapq.heappop
-        evals, reached, update = self.budget.evals, self.budget.reached, None if bar.disable else bar.update
+        evals, reached, update = self.budget.evals, self.budget.reached, None if bar is None else bar.update
         while True:
             while idle and (evals is None or self.started < evals):
                 tic = clock()
