@@ -120,8 +120,14 @@ def _number(value: Any) -> str:
 def record_texts(record: Record) -> tuple[str, str]:
     """The record's line in trials.jsonl (with its newline) and its canonical JSON (see the module's docstring)."""
     s = _scalar
-    config, config_c = _mapping(record.config)
-    info, info_c = _mapping(record.info)
+    config, info = record.config, record.info
+    layout = _LAYOUTS.get(tuple(config)) if type(config) is dict else None
+    try:  # _mapping's usual case, inline
+        texts = [f"{v!r}" if type(v) is float and v - v == 0.0 else s(v) for v in config.values()] if layout else ()
+    except _Nested:
+        layout = None
+    config, config_c = (layout.line.format(*texts), layout.canonical.format(*texts)) if layout else _mapping(config)
+    info, info_c = ("{}", "{}") if type(info) is dict and not info else _mapping(info)
     # the usual types inline (a call per field costs as much as the float's repr): floats whose difference with
     # themselves is 0 are finite, and finite floats are written as their repr
     loss, test_loss, cost = record.loss, record.test_loss, record.cost
