@@ -34,3 +34,21 @@ def test_a_run_has_the_fingerprint_it_had_before_the_speed_ups(name, tmp_path):
     assert fingerprint(outcome.records) == expected  # the trials, as made in memory
     assert folder.read_info().fingerprint == expected  # as hashed while they were written
     assert fingerprint(folder.read_trials()) == expected  # as read back from trials.jsonl
+
+
+def test_a_resumed_run_hashes_its_replayed_trials_too(tmp_path, monkeypatch):
+    method, task, budget, workers, expected = CASES["random-mixed_branin-4-workers"]
+    folder = RunFolder(tmp_path / "run")
+    append = RunFolder.append_trial
+
+    def interrupted(self, record, line=None):
+        if record.trial_id == 120:
+            raise KeyboardInterrupt
+        append(self, record, line)
+
+    monkeypatch.setattr(RunFolder, "append_trial", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(method, task(), seed=1, budget=budget, workers=workers, folder=folder)
+    monkeypatch.setattr(RunFolder, "append_trial", append)
+    resumed = run(method, task(), seed=1, budget=budget, workers=workers, folder=folder)
+    assert resumed.replayed > 100 and folder.read_info().fingerprint == expected
