@@ -72,10 +72,15 @@ class Budget:
         if self.max_failed_in_a_row is not None and failed_in_a_row >= self.max_failed_in_a_row:
             return (f"budget.max_failed_in_a_row (the last {failed_in_a_row} trials all failed; see their "
                     f"errors in trials.jsonl)")
-        for name, used in (("evals", evals), ("fidelity", fidelity), ("sim_time", sim_time), ("wall_time", wall_time)):
-            limit = getattr(self, name)
-            if limit is not None and used >= limit:
-                return f"budget.{name}"
+        # written out, not looped over: the runner asks after every evaluation
+        if self.evals is not None and evals >= self.evals:
+            return "budget.evals"
+        if self.fidelity is not None and fidelity >= self.fidelity:
+            return "budget.fidelity"
+        if self.sim_time is not None and sim_time >= self.sim_time:
+            return "budget.sim_time"
+        if self.wall_time is not None and wall_time >= self.wall_time:
+            return "budget.wall_time"
         return None
 
 

@@ -23,21 +23,25 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
 
 from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
 from hpobench.provenance import data_hashes, environment, now
+from hpobench.record_text import TrialsDigest, canonical_text, record_texts
 from hpobench.run_info import RunInfo
 from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Record, Result, Trial
+
+if TYPE_CHECKING:  # tqdm is imported only when a bar is shown: its import and its lock cost a run's start-up
+    from tqdm import tqdm
 
 METHOD_STREAM, TASK_STREAM = 0, 1
 MAX_WORKERS = 100_000  # simulated workers; more would only fill memory with idle ones before the first finish
@@ -159,9 +163,8 @@ def run(
     recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
     labels = recording.labels if recording else {}
-    bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
-               desc=" ".join(str(v) for v in labels.values()) or None)
-    with bar:
+    bar = _progress_bar(budget.evals, " ".join(str(v) for v in labels.values()) or None) if progress else None
+    with bar if bar is not None else nullcontext():
         if recording is None:
             task.attach(None)
             outcome = _Loop(method, task, plan, None, Replay([])).outcome(bar)
@@ -175,7 +178,13 @@ def run(
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm,
+def _progress_bar(total: int | None, desc: str | None) -> tqdm:
+    from tqdm import tqdm
+
+    return tqdm(total=total, delay=2.0, file=sys.stderr, unit="trial", desc=desc)
+
+
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm | None,
                    repair: bool = False) -> RunOutcome:
     folder = recording.folder
     recorded = _open_folder(folder, recording.config, task, repair)
@@ -189,7 +198,8 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
-        outcome = _Loop(method, task, plan, folder, Replay(recorded, folder)).outcome(bar)
+        loop = _Loop(method, task, plan, folder, Replay(recorded, folder))
+        outcome = loop.outcome(bar)
         task.release()  # finished: no later trial can continue from this run's checkpoints
     except BaseException as error:
         folder.close()
@@ -199,7 +209,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
         folder.write_info(info)
         raise
     folder.close()
-    _write_end(folder, outcome)
+    _write_end(folder, outcome, loop.digest.hexdigest())
     outcome.repaired = folder.dropped if repair else 0
     return outcome
 
@@ -280,56 +290,65 @@ class _Loop:
         self.wall_used = 0.0
         self.started = 0
         self.failed_in_a_row = 0
+        self.n_recorded = len(replay)
+        self.digest = TrialsDigest() if folder is not None else None  # the fingerprint, a trial at a time
 
-    def outcome(self, bar: tqdm) -> RunOutcome:
+    def outcome(self, bar: tqdm | None) -> RunOutcome:
         stop_reason = self.run(bar)
         return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.replay),
                           wall_time=self.wall_used)
 
-    def run(self, bar: tqdm) -> str:
+    def run(self, bar: tqdm | None) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
         events: list[Running] = []  # a heap, in the order Running defines
+        # looked up once: this loop runs once per evaluation, and its own cost is the runner's overhead
+        ask, tell, clock = self.method.ask, self.method.tell, time.perf_counter
+        push, pop = heapq.heappush, heapq.heappop
+        evals, reached, update = self.budget.evals, self.budget.reached, None if bar is None else bar.update
         while True:
-            while idle and (self.budget.evals is None or self.started < self.budget.evals):
-                tic = time.perf_counter()
-                trial = self.method.ask()
-                ask_time = time.perf_counter() - tic
+            while idle and (evals is None or self.started < evals):
+                tic = clock()
+                trial = ask()
+                ask_time = clock() - tic
                 if trial is None:
                     break
-                heapq.heappush(events, self._start(trial, ask_time, heapq.heappop(idle)))
+                push(events, self._start(trial, ask_time, pop(idle)))
                 self.started += 1
             if not events:
                 return "method finished"
-            running = heapq.heappop(events)
+            running = pop(events)
             record = running.record
             self.clock = running.finish
-            heapq.heappush(idle, record.worker)
-            tic = time.perf_counter()
-            self.method.tell(running.trial, running.result)
-            record.optimizer_time += time.perf_counter() - tic
+            push(idle, record.worker)
+            tic = clock()
+            tell(running.trial, running.result)
+            record.optimizer_time += clock() - tic
             self._finish(running.trial, record)
-            bar.update()
-            reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used,
-                                          self.failed_in_a_row)
-            if reached:
-                return reached
+            if update is not None:
+                update()
+            why = reached(len(self.records), self.fidelity_used, self.clock, self.wall_used, self.failed_in_a_row)
+            if why:
+                return why
 
     def _start(self, trial: Trial, ask_time: float, worker: int) -> Running:
         fidelity = self._check(trial)
-        old = self.replay.get(trial.id)
+        old = self.replay.get(trial.id) if self.n_recorded else None
         if old is not None:
             self.replay.check_start(old, trial, fidelity)
             result, wall, error = old.result(), old.wall_time, old.error
         else:
             result, wall, error = self._evaluate(trial)
         end = self.clock + result.cost
-        if old is None and self.replay.replaying(len(self.records)):
+        if old is None and len(self.records) < self.n_recorded:  # = self.replay.replaying(len(self.records))
             # Evaluated again after an interruption while the replay is still running: in the interrupted run it
             # finished after every recorded trial, but a measured cost can come out shorter this time.
             end = max(end, self.replay.last_finish)
+        loss, test_loss = result.loss, result.test_loss
         record = Record(
             trial.id, trial.config, fidelity, trial.parent, trial.parent is not None and self.can_continue,
-            "failed" if error else "ok", clean_float(result.loss), clean_float(result.test_loss), result.cost, error,
+            "failed" if error else "ok",
+            loss if type(loss) is float and loss - loss == 0.0 else clean_float(loss),  # clean_float, inline
+            None if test_loss is None else clean_float(test_loss), result.cost, error,
             None, self.clock, end, worker, wall, ask_time, result.info,
         )
         return Running(end, old is None, self.started, trial, result, record)
@@ -360,11 +379,15 @@ class _Loop:
         self.fidelity_used += spent
         record.budget_used = self.fidelity_used
         n = len(self.records)
-        if self.replay.replaying(n):  # the run must retrace the recorded one
+        if n < self.n_recorded:  # replaying: the run must retrace the recorded one
             old = self.replay.check_finish(n, trial.id)
             record.wall_time, record.optimizer_time = old.wall_time, old.optimizer_time
+            if self.digest is not None:
+                self.digest.add(canonical_text(record))
         elif self.folder is not None:
-            self.folder.append_trial(record)
+            line, canonical = record_texts(record)
+            self.folder.append_trial(record, line)
+            self.digest.add(canonical)
         self.wall_used += record.wall_time + record.optimizer_time
         self.failed_in_a_row = self.failed_in_a_row + 1 if record.status == "failed" else 0
         self.records.append(record)
@@ -433,12 +456,12 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
     folder.write_info(info)
 
 
-def _write_end(folder: RunFolder, outcome: RunOutcome) -> None:
+def _write_end(folder: RunFolder, outcome: RunOutcome, trials_fingerprint: str) -> None:
     info = folder.read_info()
     best = outcome.best
     info.status, info.end, info.stop_reason = "finished", now(), outcome.stop_reason
     info.n_trials = len(outcome.records)
     info.best_loss, info.best_trial = (best.loss, best.trial_id) if best else (None, None)
-    info.fingerprint = fingerprint(outcome.records)
+    info.fingerprint = trials_fingerprint  # = fingerprint(outcome.records), made as the trials finished
     folder.write_info(info)
     folder.mark_done()

@@ -117,6 +117,8 @@ class Float(_Numeric):
         return self._grid(resolution).tolist()
 
     def contains(self, value: Any) -> bool:
+        if type(value) is float:  # the usual case first: the runner checks every trial
+            return self.low <= value <= self.high
         numeric = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
         return numeric and self.low <= value <= self.high
 
@@ -218,6 +220,7 @@ class Space:
                 raise UserError(f"Parameter {name!r} is a {type(param).__name__}; use Float, Int or Categorical.")
         self.params: dict[str, Param] = dict(pairs)
         self.names: tuple[str, ...] = tuple(names)
+        self._name_set = frozenset(names)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -328,7 +331,7 @@ class Space:
 
     def check(self, config: Config) -> str | None:
         """Return why ``config`` is not a point of this space, or None when it is."""
-        if len(config) != len(self.names) or any(n not in config for n in self.names):
+        if config.keys() != self._name_set:  # the same names, in any order
             return f"config keys {sorted(config)} differ from the space's {sorted(self.names)}"
         for name, param in self.params.items():
             if not param.contains(config[name]):

@@ -18,7 +18,6 @@ import os
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from json.encoder import c_make_encoder, encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,8 @@ import numpy as np
 
 from hpobench import trials_file
 from hpobench.errors import UserError
+from hpobench.record_text import canonical_text, line_json, record_texts
+from hpobench.record_text import jsonable as _jsonable
 from hpobench.run_info import RunInfo
 from hpobench.trial import Record
 
@@ -39,25 +40,9 @@ LOCK = ".lock"
 MEASURED_FIELDS = ("wall_time", "optimizer_time")  # differ between identical runs
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot record a {type(value).__name__} in a trial record")
-
-
-_ENCODER = json.JSONEncoder(default=_jsonable)
-# The trial writer runs once per evaluation, and JSONEncoder.encode builds a new C encoder on every call: build
-# it once, with JSONEncoder's own settings, so each line is the same text for less time (json.dumps without the
-# C accelerator where it is missing). Records hold no cycles, so the cycle check is left out.
-_C_ENCODER = c_make_encoder and c_make_encoder(None, _jsonable, encode_basestring_ascii, None, ": ", ", ", False,
-                                               False, True)
-
-
 def record_line(data: dict[str, Any]) -> str:
     """One line of trials.jsonl: the JSON of ``data``, as ``json.dumps(data, default=...)`` writes it."""
-    return ("".join(_C_ENCODER(data, 0)) if _C_ENCODER else _ENCODER.encode(data)) + "\n"
+    return line_json(data) + "\n"
 
 
 def deterministic_part(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,9 +57,12 @@ def deterministic_part(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def fingerprint(content: Any) -> str:
     """SHA-256 of canonical JSON; for lists of trial records, of their deterministic part only."""
-    if isinstance(content, list):
-        content = [deterministic_part(r) if isinstance(r, Mapping) else r for r in content]
-    text = json.dumps(content, sort_keys=True, default=_jsonable, separators=(",", ":"))
+    if isinstance(content, list) and all(isinstance(r, Record) for r in content):  # what a run writes, made faster
+        text = "[" + ",".join([canonical_text(r) for r in content]) + "]"  # = record_text.TrialsDigest
+    else:
+        if isinstance(content, list):
+            content = [deterministic_part(r) if isinstance(r, Mapping) else r for r in content]
+        text = json.dumps(content, sort_keys=True, default=_jsonable, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -169,12 +157,15 @@ class RunFolder:
             raise UserError(f"{self.trials_path} has a trial without the field {error}, so it was not written "
                             f"by hpobench; delete that run folder or restore the file.") from None
 
-    def append_trial(self, record: Record) -> None:
+    def append_trial(self, record: Record, line: str | None = None) -> None:
+        """Append ``record`` to trials.jsonl and hand it to the system before returning (an unbuffered write,
+        as a flush after each line), so a killed run keeps every finished trial; ``line``: its text, when the
+        caller made it already (``record_text.record_texts``)."""
         if self._trials_file is None:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._trials_file = open(self.trials_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._trials_file.write(record_line(record.to_dict()))
-        self._trials_file.flush()
+            self._trials_file = open(self.trials_path, "ab", buffering=0)  # noqa: SIM115 (closed in close())
+        line = record_texts(record)[0] if line is None else line
+        self._trials_file.write(line.encode())  # ASCII: json escapes everything else
 
     @contextmanager
     def lock(self) -> Iterator[None]:

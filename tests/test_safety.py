@@ -69,12 +69,11 @@ def test_a_full_disk_stops_with_a_clear_message_and_the_folder_resumes(tmp_path,
     folder = RunFolder(tmp_path / "run")
     append = RunFolder.append_trial
 
-    def fill_up(self, record):
+    def fill_up(self, record, line=None):
         if record["trial_id"] == 20:
-            self._trials_file.write('{"trial_id": 20, "conf')  # the disk fills in mid-line
-            self._trials_file.flush()
+            self._trials_file.write(b'{"trial_id": 20, "conf')  # the disk fills in mid-line (an unbuffered file)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        append(self, record)
+        append(self, record, line)
 
     monkeypatch.setattr(RunFolder, "append_trial", fill_up)
     with pytest.raises(UserError, match=r"No space left on device.*free some disk space"):

@@ -47,7 +47,8 @@ class Branin(Task):
         return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
-        return Result(self.function([trial.config["x1"], trial.config["x2"]]), self.cost)
+        config = trial.config
+        return Result(self.function((config["x1"], config["x2"])), self.cost)
 
 
 # Hartmann constants (Dixon & Szego 1978; Surjanovic & Bingham).
