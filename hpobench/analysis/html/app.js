@@ -95,7 +95,7 @@ function slice(run, p) {
   return {data: [{type: "scatter", mode: "markers", x: values(run, p), y: run.loss, text: run.trial_id,
                   marker: {color: run.loss.map((_, i) => i), colorscale: "Blues", size: 6, showscale: false},
                   hovertemplate: `trial %{text}<br>${p.name} %{x}<br>loss %{y:.4g}<extra></extra>`}],
-          layout: {title: {text: `slice: ${p.name}`}, xaxis: Object.assign({title: {text: p.name}}, axisOf(p)),
+          layout: {title: {text: `slice: ${p.name} (darker: later trials)`}, xaxis: Object.assign({title: {text: p.name}}, axisOf(p)),
                    yaxis: {title: {text: "loss"}}, showlegend: false, height: 300}};
 }
 
@@ -109,11 +109,9 @@ function importance(run) {
 
 function timeline(run) {
   const dur = run.sim_end.map((e, i) => e - run.sim_start[i]);
-  const index = new Map(run.trial_id.map((t, i) => [t, i]));
   const lx = [], ly = [];
-  run.parent.forEach((p, i) => {
-    if (p === null || !index.has(p)) return;
-    const j = index.get(p);
+  run.link.forEach((j, i) => {
+    if (j === null) return;
     lx.push(run.sim_end[j], run.sim_start[i], null);
     ly.push(run.worker[j], run.worker[i], null);
   });
@@ -124,7 +122,7 @@ function timeline(run) {
      hovertemplate: "trial %{text}<br>fidelity %{customdata}<br>%{base:.4g} to %{x:.4g} s<extra></extra>"},
     {type: "scatter", mode: "lines", name: "continued from", x: lx, y: ly, line: {color: "#999999", width: 1},
      hoverinfo: "skip"}],
-    layout: {title: {text: "trials by worker over simulated time (grey: continued from parent)"}, barmode: "overlay",
+    layout: {title: {text: "trials by worker over simulated time (grey: promoted or continued from)"}, barmode: "overlay",
              xaxis: {title: {text: "simulated time (s)"}}, yaxis: {title: {text: "worker"}, dtick: 1}}};
 }
 

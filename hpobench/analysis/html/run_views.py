@@ -47,11 +47,32 @@ def payload(records: list[Record], labels: dict[str, Any], optimum: float | None
         **labels, "optimum": optimum, "n": len(records), "params": [p.to_dict() for p in params],
         "trial_id": [r.trial_id for r in records], "loss": [_num(v) for v in losses],
         "fidelity": [_num(f) for f in fidelities] if any(f is not None for f in fidelities) else None,
-        "parent": [r.parent for r in records], "sim_start": [_num(r.sim_start) for r in records],
+        "parent": [r.parent for r in records], "link": _links(records),
+        "sim_start": [_num(r.sim_start) for r in records],
         "sim_end": [_num(r.sim_end) for r in records], "worker": [r.worker for r in records],
         "config": config, "importance": ped_anova(params, columns, losses), "lineages": _lineages(records),
     }
     return data
+
+
+def _links(records: list[Record]) -> list[int | None]:
+    """Per trial, the position of the trial it came from: its parent, or else (a promotion that restarts,
+    as Hyperband's on tasks without checkpoints) the last trial with the same configuration at a lower
+    fidelity that ended before it started; None for a new configuration."""
+    position = {r.trial_id: i for i, r in enumerate(records)}
+    last_seen: dict[str, list[int]] = {}
+    links: list[int | None] = []
+    for i, r in enumerate(records):
+        key = json.dumps(r.config, sort_keys=True, default=str)
+        if r.parent is not None:
+            links.append(position.get(r.parent))
+        else:
+            earlier = [j for j in last_seen.get(key, []) if records[j].sim_end <= r.sim_start
+                       and r.fidelity is not None and records[j].fidelity is not None
+                       and records[j].fidelity < r.fidelity]
+            links.append(max(earlier, key=lambda j: (records[j].fidelity, j)) if earlier else None)
+        last_seen.setdefault(key, []).append(i)
+    return links
 
 
 def _lineages(records: list[Record]) -> list[list[int]] | None:
