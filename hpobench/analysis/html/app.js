@@ -18,7 +18,7 @@ function draw(div, figure) {
 function panels(parent, figures) {
   const divs = figures.map(([figure, wide]) => {
     const div = document.createElement("div");
-    div.className = wide ? "plot wide" : "plot";
+    div.className = wide ? "hb-view wide" : "hb-view";
     parent.appendChild(div);
     return div;
   });
@@ -115,15 +115,28 @@ function timeline(run) {
     lx.push(run.sim_end[j], run.sim_start[i], null);
     ly.push(run.worker[j], run.worker[i], null);
   });
+  // Bars get their colours as strings: plotly.js warns on numeric bar colours with a colour scale.
+  const fids = run.fidelity.filter((f) => f !== null);
+  const low = Math.min(...fids), high = Math.max(...fids);
+  const colours = run.fidelity.map((f) => viridis(high > low ? (f - low) / (high - low) : 1));
   return {data: [
     {type: "bar", orientation: "h", base: run.sim_start, x: dur, y: run.worker, name: "trial",
-     marker: {color: run.fidelity, colorscale: "Viridis", showscale: true, colorbar: {title: {text: "fidelity"}}},
-     text: run.trial_id, textposition: "none", customdata: run.fidelity,
-     hovertemplate: "trial %{text}<br>fidelity %{customdata}<br>%{base:.4g} to %{x:.4g} s<extra></extra>"},
-    {type: "scatter", mode: "lines", name: "continued from", x: lx, y: ly, line: {color: "#999999", width: 1},
-     hoverinfo: "skip"}],
-    layout: {title: {text: "trials by worker over simulated time (grey: promoted or continued from)"}, barmode: "overlay",
+     marker: {color: colours}, customdata: run.trial_id.map((t, i) => [t, run.fidelity[i]]),
+     hovertemplate: "trial %{customdata[0]}<br>fidelity %{customdata[1]}<br>%{base:.4g} s + %{x:.4g} s<extra></extra>"},
+    {type: "scatter", mode: "lines", name: "promoted or continued from", x: lx, y: ly,
+     line: {color: "#999999", width: 1}, hoverinfo: "skip"},
+    {type: "scatter", mode: "markers", x: [null], y: [null], showlegend: false, hoverinfo: "skip",
+     marker: {color: [low, high], colorscale: "Viridis", cmin: low, cmax: high, showscale: true,
+              colorbar: {title: {text: "fidelity"}}}}],
+    layout: {title: {text: "trials by worker over simulated time, coloured by fidelity"}, barmode: "overlay",
              xaxis: {title: {text: "simulated time (s)"}}, yaxis: {title: {text: "worker"}, dtick: 1}}};
+}
+
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function viridis(t) {
+  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1), i = Math.min(Math.floor(x), VIRIDIS.length - 2);
+  const c = VIRIDIS[i].map((v, k) => Math.round(v + (x - i) * (VIRIDIS[i + 1][k] - v)));
+  return `rgb(${c.join(",")})`;
 }
 
 function lineage(run, p) {

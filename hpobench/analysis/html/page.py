@@ -19,7 +19,8 @@ body{font-family:system-ui,sans-serif;margin:0 1.5em 2em;color:#222}
 nav{position:sticky;top:0;background:#fff;padding:.6em 0;border-bottom:1px solid #ddd;z-index:10}
 nav a{margin-right:1.2em}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
-.figs{display:flex;flex-wrap:wrap;gap:8px}.plot{flex:0 0 calc(50% - 4px);min-width:420px}.plot.wide{flex-basis:100%}
+.figs{display:flex;flex-wrap:wrap;gap:8px}
+.hb-view{flex:0 0 calc(50% - 4px);min-width:420px}.hb-view.wide{flex-basis:100%}
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px solid #ddd;padding:2px 6px}
 caption{text-align:left;font-size:.9em;color:#555;padding:.3em 0}
 .cell a{display:inline-block;width:11px;height:11px;margin:1px;border-radius:2px}
