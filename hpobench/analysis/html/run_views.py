@@ -24,7 +24,7 @@ from hpobench.analysis.lineage import surviving_lineages
 from hpobench.trial import Record
 
 
-def _num(value: Any, digits: int = 5) -> float | None:
+def _num(value: Any, digits: int = 4) -> float | None:
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return value if isinstance(value, int) else float(f"{value:.{digits}g}")
@@ -45,7 +45,7 @@ def payload(records: list[Record], labels: dict[str, Any], optimum: float | None
     fidelities = [r.fidelity for r in records]
     data = {
         **labels, "optimum": optimum, "n": len(records), "params": [p.to_dict() for p in params],
-        "trial_id": [r.trial_id for r in records], "loss": [_num(v) for v in losses],
+        "trial_id": [r.trial_id for r in records], "loss": [_num(v, 6) for v in losses],
         "fidelity": [_num(f) for f in fidelities] if any(f is not None for f in fidelities) else None,
         "parent": [r.parent for r in records], "link": _links(records),
         "sim_start": [_num(r.sim_start) for r in records],

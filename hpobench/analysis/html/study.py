@@ -5,7 +5,9 @@ every run of a task on one grid, ``stats.band`` gives the median and
 quartiles, ``plots.REGRET_FLOOR`` keeps a regret of 0 off the bottom of a
 log axis, and ``style.method_styles`` gives each method the colour it has in
 the PDF figures. Seeds are drawn as thin lines under the bands (thinned to
-``SEED_POINTS`` points) so hovering names the method, seed and value.
+``SEED_POINTS`` points) so hovering names the method, seed and value; with
+many seeds, ``SEED_LINES`` of them per method: those at evenly spaced
+quantiles of the final value, best and worst included, so outliers show.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from hpobench.analysis.plots import REGRET_FLOOR
 from hpobench.analysis.stats import band
 from hpobench.analysis.style import MethodStyle
 
-SEED_POINTS = 60  # points of each seed's thin line (the bands use the full grid)
+SEED_POINTS = 50  # points of each seed's thin line (the bands use the full grid)
+SEED_LINES = 9  # seed lines per method and panel at most (the page's size with hundreds of seeds)
 DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
 
 
@@ -58,7 +61,9 @@ def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
         centre, low, high = (np.where(past, np.nan, v) for v in band(values, "iqr"))
         x = _round(c.grid)
         common = {"type": "scatter", "mode": "lines", "legendgroup": method, "line": {"shape": "hv"}}
-        for seed, row in zip(c.runs.loc[mask, "seed"], values):
+        seeds = c.runs.loc[mask, "seed"].to_numpy()
+        for k in _spread_seeds(values[:, -1]):
+            seed, row = seeds[k], values[k]
             traces.append({**common, "x": [x[i] for i in thin], "y": _round(row[thin]), "showlegend": False,
                            "line": {"shape": "hv", "width": 0.7, "color": style.colour}, "opacity": 0.35,
                            "hovertemplate": f"{html.escape(method)} seed {seed}<br>%{{x}}: %{{y:.4g}}<extra></extra>"})
@@ -74,6 +79,14 @@ def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
               "xaxis": {"title": {"text": AXES[c.axis]}, "type": "log" if c.log else "linear"},
               "yaxis": {"title": {"text": what}, "type": "log" if optimum is not None else "linear"}}
     return {"data": traces, "layout": layout}
+
+
+def _spread_seeds(last: np.ndarray) -> list[int]:
+    """Rows of at most ``SEED_LINES`` seeds at evenly spaced quantiles of their final value."""
+    order = np.argsort(np.nan_to_num(last, nan=np.inf), kind="stable")
+    if len(order) <= SEED_LINES:
+        return sorted(order.tolist())
+    return sorted(set(order[np.linspace(0, len(order) - 1, SEED_LINES).round().astype(int)].tolist()))
 
 
 def ranks_figures(tr: pd.DataFrame, styles: dict[str, MethodStyle]) -> dict[str, dict]:
