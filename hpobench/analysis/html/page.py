@@ -52,7 +52,7 @@ def render(title: str, body: str, blocks: list[str]) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>",
         f"<script>{ERRORS}</script>\n<script>{get_plotlyjs()}</script>\n</head><body>",
-        '<div id="errors"></div><div id="ready-ms" hidden></div>', body, *blocks,
+        '<div id="errors"></div><div id="usable-ms" hidden></div><div id="ready-ms" hidden></div>', body, *blocks,
         f"<script>{app}</script></body></html>\n",
     ])
 
