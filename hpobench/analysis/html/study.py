@@ -75,10 +75,24 @@ def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
                        "line": {"shape": "hv", "width": 2, "color": style.colour, "dash": DASHES[style.linestyle]},
                        "hovertemplate": f"{html.escape(method)} median<br>%{{x}}: %{{y:.4g}}<extra></extra>"})
     what = "regret" if optimum is not None else "best loss"
-    layout = {"title": {"text": f"{c.task}: {what} by {AXIS_NAMES[c.axis]}"},
-              "xaxis": {"title": {"text": AXES[c.axis]}, "type": "log" if c.log else "linear"},
-              "yaxis": {"title": {"text": what}, "type": "log" if optimum is not None else "linear"}}
-    return {"data": traces, "layout": layout}
+    ys = np.array([y for t in traces for y in t["y"] if y is not None], dtype=float)
+    xaxis = {"title": {"text": AXES[c.axis]}, "type": "log" if c.log else "linear"}
+    yaxis = {"title": {"text": what}, "type": "log" if optimum is not None else "linear"}
+    if c.log:
+        xaxis.update(_decades(c.grid))
+    if optimum is not None:
+        yaxis.update(_decades(ys))
+    return {"data": traces, "layout": {"title": {"text": f"{c.task}: {what} by {AXIS_NAMES[c.axis]}"},
+                                       "xaxis": xaxis, "yaxis": yaxis}}
+
+
+def _decades(values: np.ndarray) -> dict:
+    """Ticks of a log axis at powers of ten when the values span two decades or more (plotly's default
+    labels 2 and 5 between them too, which reads as a jumble of small numbers); else plotly's."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if len(positive) and np.log10(positive.max() / positive.min()) >= 2:
+        return {"dtick": 1, "exponentformat": "power"}
+    return {}
 
 
 def _spread_seeds(last: np.ndarray) -> list[int]:
