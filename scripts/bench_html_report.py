@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -97,9 +96,8 @@ def build(root: Path, out: Path) -> Path:
                             out / "report.html")
 
 
-def time_to_ready(url: str, profile: Path, timeout: float = 120.0) -> tuple[float, int, int, float]:
-    """Seconds from starting Chromium until the page was drawn, the page's milliseconds to usable and drawn,
-    and the CPU seconds of all Chromium's processes (start to shut-down: what a loaded machine does not change).
+def time_to_ready(url: str, profile: Path, timeout: float = 120.0) -> tuple[float, int, int]:
+    """Seconds from starting Chromium until the page was drawn, and the page's milliseconds to usable and drawn.
 
     Real time (no virtual time budget): Chromium's console log, read as it comes, holds the page's
     ``hpobench-ready <ms> usable <ms>`` line (milliseconds since navigation began: every view drawn, and
@@ -108,7 +106,6 @@ def time_to_ready(url: str, profile: Path, timeout: float = 120.0) -> tuple[floa
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
                "--disable-background-networking", "--disable-component-update", f"--user-data-dir={profile}",
                "--enable-unsafe-swiftshader", "--enable-logging=stderr", "--v=0", url]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     found = None
@@ -122,7 +119,7 @@ def time_to_ready(url: str, profile: Path, timeout: float = 120.0) -> tuple[floa
             if time.perf_counter() - started > timeout:
                 break
     finally:
-        browser.terminate()  # a clean quit: the browser reaps its renderer and GPU processes, so their CPU counts
+        browser.terminate()
         try:
             browser.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -130,9 +127,7 @@ def time_to_ready(url: str, profile: Path, timeout: float = 120.0) -> tuple[floa
             browser.wait()
     if not found:
         raise RuntimeError("the page did not finish drawing")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return wall, int(found.group(1)), int(found.group(2)), cpu
+    return wall, int(found.group(1)), int(found.group(2))
 
 
 def main() -> None:
@@ -162,10 +157,10 @@ def main() -> None:
                  "run page": page.as_uri() + f"#run={args.runs // 2}"}
         for what, url in pages.items():
             times = sorted(time_to_ready(url, folder / f"profile-{i}") for i in range(args.repeats))
-            wall, ready, usable, cpu = times[len(times) // 2]
+            wall, ready, usable = times[len(times) // 2]
             print(f"{what}, median of {args.repeats} (by Chromium's time): usable {usable / 1000:.2f} s and drawn "
                   f"{ready / 1000:.2f} s after navigation began; {wall:.2f} s after starting Chromium "
-                  f"(all: {', '.join(f'{w:.2f}' for w, *_ in times)} s); Chromium CPU {cpu:.2f} s")
+                  f"(all: {', '.join(f'{w:.2f}' for w, *_ in times)} s)")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

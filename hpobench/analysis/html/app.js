@@ -3,7 +3,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const readJson = (id) => JSON.parse($(id).textContent);
-const STUDY = readJson("study-data");
+let study = null;  // parsed when first drawn: a run page does not wait for the study's figures
+const STUDY_DATA = () => (study = study || readJson("study-data"));
 const RUNS = readJson("run-index");
 const TEMPLATE = readJson("plotly-template");
 const CONFIG = {responsive: true, displaylogo: false};
@@ -35,12 +36,12 @@ function panels(parent, figures) {
 function drawStudy(task) {
   const box = $("study-figs");
   box.innerHTML = "";
-  const jobs = [panels(box, Object.values(STUDY.curves[task] || {}).map((f) => [f, false]))];
+  const jobs = [panels(box, Object.values(STUDY_DATA().curves[task] || {}).map((f) => [f, false]))];
   const ranks = $("rank-figs");
   if (!ranks.hasChildNodes()) {
     // below the first screen: drawn after the curves
-    jobs.push(panels(ranks, Object.values(STUDY.ranks).map((f) => [f, false, true])));
-    jobs.push(panels($("cost-fig"), [[STUDY.cost, true, true]]));
+    jobs.push(panels(ranks, Object.values(STUDY_DATA().ranks).map((f) => [f, false, true])));
+    jobs.push(panels($("cost-fig"), [[STUDY_DATA().cost, true, true]]));
   }
   return [Promise.all(jobs.map((j) => j[0])), Promise.all(jobs.map((j) => j[1]))];
 }
@@ -169,9 +170,12 @@ async function drawRun(id) {
   $("run-title").textContent = `${entry.label}: ${run.n} trials`;
   const figures = [[history(run), true], [parallel(run), true, true]];
   if (run.fidelity && new Set(run.fidelity).size > 1) figures.push([timeline(run), true]);
-  if (Object.keys(run.importance).length) figures.push([importance(run), false]);
-  run.params.forEach((p) => figures.push([slice(run, p), false]));
-  if (run.lineages) run.params.filter((p) => p.kind !== "categorical").forEach((p) => figures.push([lineage(run, p), false]));
+  // below the first screen: drawn after it
+  if (Object.keys(run.importance).length) figures.push([importance(run), false, true]);
+  run.params.forEach((p) => figures.push([slice(run, p), false, true]));
+  if (run.lineages) {
+    run.params.filter((p) => p.kind !== "categorical").forEach((p) => figures.push([lineage(run, p), false, true]));
+  }
   return panels(box, figures);
 }
 

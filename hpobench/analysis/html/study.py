@@ -64,7 +64,7 @@ def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
         seeds = c.runs.loc[mask, "seed"].to_numpy()
         for k in _spread_seeds(values[:, -1]):
             seed, row = seeds[k], values[k]
-            traces.append({**common, "x": [x[i] for i in thin], "y": _round(row[thin]), "showlegend": False,
+            traces.append({**common, "x": [x[i] for i in thin], "y": _round(row[thin], 4), "showlegend": False,
                            "line": {"shape": "hv", "width": 0.7, "color": style.colour}, "opacity": 0.35,
                            "hovertemplate": f"{html.escape(method)} seed {seed}<br>%{{x}}: %{{y:.4g}}<extra></extra>"})
         traces.append({**common, "x": x, "y": _round(low), "showlegend": False, "hoverinfo": "skip",
