@@ -29,6 +29,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--incumbent", choices=INCUMBENTS, default="any",
                         help="which trials can be the incumbent: any successful one (default), or full: only those "
                              "at the highest fidelity of their task")
+    parser.add_argument("--html", action="store_true",
+                        help="also write report.html: an interactive, self-contained page per study (plotly)")
     parser.add_argument("--include-unfinished", action="store_true",
                         help="analyse runs without a done marker too (they are listed either way)")
     return parser.parse_args(argv)
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_not_shadowed()
         options = Options(band=args.band, points=args.points, alpha=args.alpha, cd_blocks=args.cd_blocks,
-                          include_unfinished=args.include_unfinished, incumbent=args.incumbent)
+                          include_unfinished=args.include_unfinished, incumbent=args.incumbent,
+                          html=args.html)
         report = analyse(args.root, args.out, options)
     except UserError as error:
         print(f"hpobench.analysis: error: {error}", file=sys.stderr)

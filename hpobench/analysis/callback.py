@@ -27,12 +27,14 @@ class AnalysisCallback(Callback):
         band: ``"sem"`` or ``"iqr"``, as ``--band`` of the command line.
         incumbent: ``"any"`` or ``"full"``, as ``--incumbent``.
         out: where to write; None: the ``analysis`` folder beside the study folders.
+        html: also write the interactive ``report.html`` of each study.
     """
 
-    def __init__(self, band: str = "sem", incumbent: str = "any", out: str | None = None):
+    def __init__(self, band: str = "sem", incumbent: str = "any", out: str | None = None, html: bool = True):
         self.band = band
         self.incumbent = incumbent
         self.out = out
+        self.html = html
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         root = Path(config.hydra.sweep.dir)
@@ -46,7 +48,7 @@ class AnalysisCallback(Callback):
         from hpobench.analysis.report import Options, analyse  # here: single runs need none of it
 
         try:
-            report = analyse(root, self.out, Options(band=self.band, incumbent=self.incumbent))
+            report = analyse(root, self.out, Options(band=self.band, incumbent=self.incumbent, html=self.html))
         except Exception as error:  # the runs are done and saved; a failed analysis must not hide that
             print(f"hpobench.analysis: the analysis failed ({type(error).__name__}: {error}); the results are "
                   f"safe in {root}; rerun it with: python -m hpobench.analysis {root}", file=sys.stderr)

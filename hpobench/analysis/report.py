@@ -49,6 +49,7 @@ class Options:
             (they are listed either way).
         incumbent: ``"any"``: any successful trial can be the incumbent;
             ``"full"``: only trials at the highest fidelity of their task.
+        html: also write the interactive ``report.html`` of each study.
     """
 
     band: str = "sem"
@@ -57,6 +58,7 @@ class Options:
     cd_blocks: str = "auto"
     include_unfinished: bool = False
     incumbent: str = "any"
+    html: bool = False
 
     def __post_init__(self) -> None:
         if self.band not in BANDS:
@@ -146,6 +148,12 @@ def analyse(root: str | os.PathLike, out: str | os.PathLike | None = None, optio
         warnings = (["Warning: some runs of one method and task differ in budget or workers and are averaged "
                      "together below; runs.md lists them.", ""] if len(mixed.mixed_budgets) else [])
         _study(study, tr, study_trials, optima, styles, options, report, warnings)
+        if options.html:
+            from hpobench.analysis.html import build  # here: plotly only when asked for
+
+            task_optima = {t: o for (s, t), o in optima.items() if s == study}
+            report.files.append(build.write(study, inv.of_study(study), study_trials, tr, task_optima, styles,
+                                            options.points, report.out / study / "report.html"))
     return report
 
 
