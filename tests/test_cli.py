@@ -37,6 +37,10 @@ def test_a_single_run_writes_its_folder_and_prints_a_summary(hpobench_cli, tmp_p
     assert info["config"]["budget"]["evals"] == 25 and info["environment"]["versions"]["numpy"]
     assert len(trials(run_dir)) == 25
     assert "regret" in done.stdout and "25 (0 failed)" in done.stdout and str(run_dir) in done.stdout
+    time_line = next(line for line in done.stdout.splitlines() if line.strip().startswith("time"))
+    in_trials, in_all = (float(time_line.split("; ")[i].split()[0]) for i in (1, 2))  # the two walls, labelled
+    assert "s wall in the trials (" in time_line and "s evaluating" in time_line and time_line.endswith("wall in all")
+    assert 0 < in_trials < in_all
     assert "seed: 4" in (run_dir / ".hydra" / "config.yaml").read_text()
 
 
