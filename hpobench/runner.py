@@ -289,8 +289,10 @@ class _Loop:
     def run(self, bar: tqdm) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
         events: list[Running] = []  # a heap, in the order Running defines
+        limit = self.budget.sim_time  # a trial counts when it ends at or before it (_past_sim_time)
         while True:
-            while idle and (self.budget.evals is None or self.started < self.budget.evals):
+            while (idle and (self.budget.evals is None or self.started < self.budget.evals)
+                   and (limit is None or self.clock < limit)):
                 tic = time.perf_counter()
                 trial = self.method.ask()
                 ask_time = time.perf_counter() - tic
@@ -299,7 +301,9 @@ class _Loop:
                 heapq.heappush(events, self._start(trial, ask_time, heapq.heappop(idle)))
                 self.started += 1
             if not events:
-                return "method finished"
+                return "budget.sim_time" if limit is not None and self.clock >= limit else "method finished"
+            if _past_sim_time(limit, events):
+                return "budget.sim_time"
             running = heapq.heappop(events)
             record = running.record
             self.clock = running.finish
@@ -311,8 +315,8 @@ class _Loop:
             bar.update()
             reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used,
                                           self.failed_in_a_row)
-            if reached:
-                return reached
+            if reached and not (reached == "budget.sim_time" and not _past_sim_time(limit, events)):
+                return reached  # (at exactly the sim_time limit, the trials that end there too still count)
 
     def _start(self, trial: Trial, ask_time: float, worker: int) -> Running:
         fidelity = self._check(trial)
@@ -387,6 +391,12 @@ class _Loop:
         if problem:
             raise RuntimeError(f"{type(self.method).__name__} asked for an invalid trial {trial}: {problem}")
         return fidelity
+
+
+def _past_sim_time(limit: float | None, events: list[Running]) -> bool:
+    """Whether the next finish is past the ``sim_time`` limit (or none is left): a time budget keeps every trial
+    that ends at or before the limit, ties included, and none that ends later."""
+    return limit is not None and (not events or events[0].finish > limit)
 
 
 def _open_folder(folder: RunFolder, config: dict[str, Any] | None, task: Task, repair: bool) -> list[Record]:
