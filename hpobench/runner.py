@@ -20,19 +20,18 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
 
 from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.errors import UserError
 from hpobench.methods.base import Method
+from hpobench.progress import Progress
 from hpobench.provenance import data_hashes, environment, now
 from hpobench.run_info import RunInfo
 from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
@@ -149,7 +148,7 @@ def run(
         folder: where to record: a RunFolder, or a Recording (the folder with
             the labels, settings and files that go into it); None records in
             memory only.
-        progress: show a progress bar on stderr (after two seconds).
+        progress: show a progress bar on stderr (after half a second; ``hpobench.progress``).
         repair: cut a damaged ``trials.jsonl`` to the last valid trial before
             the damage instead of refusing to resume (``hpobench.trials_file``).
     """
@@ -159,8 +158,7 @@ def run(
     recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
     labels = recording.labels if recording else {}
-    bar = tqdm(total=budget.evals, delay=2.0, disable=not progress, file=sys.stderr, unit="trial",
-               desc=" ".join(str(v) for v in labels.values()) or None)
+    bar = Progress(budget, " ".join(str(v) for v in labels.values()) or None, progress)
     with bar:
         if recording is None:
             task.attach(None)
@@ -175,7 +173,7 @@ def run(
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm,
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: Progress,
                    repair: bool = False) -> RunOutcome:
     folder = recording.folder
     recorded = _open_folder(folder, recording.config, task, repair)
@@ -281,12 +279,12 @@ class _Loop:
         self.started = 0
         self.failed_in_a_row = 0
 
-    def outcome(self, bar: tqdm) -> RunOutcome:
+    def outcome(self, bar: Progress) -> RunOutcome:
         stop_reason = self.run(bar)
         return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.replay),
                           wall_time=self.wall_used)
 
-    def run(self, bar: tqdm) -> str:
+    def run(self, bar: Progress) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
         events: list[Running] = []  # a heap, in the order Running defines
         limit = self.budget.sim_time  # a trial counts when it ends at or before it (_past_sim_time)
@@ -312,7 +310,7 @@ class _Loop:
             self.method.tell(running.trial, running.result)
             record.optimizer_time += time.perf_counter() - tic
             self._finish(running.trial, record)
-            bar.update()
+            bar.step(record, len(self.records), self.fidelity_used, self.clock)
             reached = self.budget.reached(len(self.records), self.fidelity_used, self.clock, self.wall_used,
                                           self.failed_in_a_row)
             if reached and not (reached == "budget.sim_time" and not _past_sim_time(limit, events)):
