@@ -29,7 +29,7 @@ import numpy as np
 
 from hpobench import targets
 from hpobench.budget import Budget
-from hpobench.errors import UserError
+from hpobench.errors import NotApplicable, UserError
 from hpobench.methods.base import Method
 from hpobench.progress import Progress
 from hpobench.provenance import data_hashes, environment, now
@@ -120,7 +120,7 @@ def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> M
                           {"space": task.space, "fidelity": task.fidelity, "rng": method_rng(seed)})
     missing = sorted(method.requires - task.capabilities())
     if missing:
-        raise UserError(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
+        raise NotApplicable(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
                         f"{type(task).__name__} does not; pick a task that does or another method.")
     return method
 
@@ -183,7 +183,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
                           wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
     _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum,
-                 data=data_hashes(task.data_files()))
+                 data=data_hashes(task.data_files()), needs=(method.requires, task.capabilities()))
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
@@ -424,7 +424,7 @@ def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) ->
 
 
 def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None,
-                 data: dict[str, str] | None = None) -> None:
+                 data: dict[str, str] | None = None, needs: tuple[Any, Any] | None = None) -> None:
     folder = recording.folder
     if folder.has_run():
         info = folder.read_info()
@@ -434,6 +434,8 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
                        study=labels.get("study"), task=labels.get("task"), method=labels.get("method"))
     info.status, info.environment, info.error = "running", environment(), None
     info.optimum, info.optimum_recorded = optimum, True  # for regret in the analysis
+    if needs is not None:  # what the method requires and what the task has, for the analysis (runs.inventory)
+        info.requires, info.capabilities = sorted(needs[0]), sorted(needs[1])
     if data:
         info.data = data  # SHA-256 of the task's data files: a resume must read the same
     if resumed:
