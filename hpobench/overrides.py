@@ -68,10 +68,16 @@ def check_command_line(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except HydraException:
-        return  # a syntax error: Hydra's own message shows where
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_override(override)
+        except HydraException as error:
+            reason = str(error).strip().splitlines()[0].rstrip(".")
+            raise UserError(f"Cannot read the override {override!r} ({reason}); write it as key=value, e.g. "
+                            f"method=tpe, budget.evals=50 or 'task.params=[lr,batch]' (the grammar: "
+                            f"https://hydra.cc/docs/advanced/override_grammar/basic/).") from None
+    parsed = parser.parse_overrides(overrides)
     with _Configs(conf_dir, [o.input_line for o in parsed if _is_search_path(o.key_or_group)]) as configs:
         _check(parsed, configs)
 
@@ -104,7 +110,7 @@ class _Configs:
         return sorted(self.loader.get_group_options(group, overrides=self.search_path))
 
     def is_group(self, key: str) -> bool:
-        return "." not in key and bool(self.options(key))
+        return bool(key) and "." not in key and bool(self.options(key))
 
     def compose(self, overrides: list[str]) -> Any:
         """The config these overrides give (with Hydra's own node), composed once."""
@@ -158,7 +164,7 @@ def _check_key(override: Any, base: Any, groups: list[Any], appended_groups: lis
     parts = key.split(".")
     top, plus = parts[0], override.is_add() or override.is_force_add()
     top_keys = sorted(k for k in base if k != "hydra")
-    shown = override.input_line.split("=")[0]
+    shown = override.input_line.split("=")[0] or repr(override.input_line)
     if top not in top_keys:
         raise UserError(f"{shown} names no setting of hpobench: {top!r} is not one of its top-level keys "
                         f"({', '.join(top_keys)}){_nearest(top, top_keys)}; fix the key.")

@@ -28,6 +28,7 @@ from hpobench.overrides import check_command_line, overrides_of
     (["method=grid", "+method.resolution=3"], ["method.resolution is already a setting of method=grid"]),
     (["-m", "method=random,grid", "method.resolution=3"], ["method=random has no setting 'resolution'"]),
     (["task=nb201", "task.noise=seed"], ["task=nb201 has no setting 'noise'", "use +task.noise=..."]),
+    (["method=["], ["Cannot read the override 'method=['", "write it as key=value"]),
 ])
 def test_a_mistake_is_one_sentence_naming_the_valid_choices(argv, words):
     with pytest.raises(UserError) as error:
