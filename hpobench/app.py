@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from hpobench import targets
 from hpobench.budget import Budget
 from hpobench.cli import check_not_shadowed
-from hpobench.errors import UserError
+from hpobench.errors import NotApplicable, UserError
 from hpobench.paths import label
 from hpobench.runner import Recording, RunOutcome, run
 from hpobench.storage import RunFolder
@@ -33,13 +35,18 @@ def main(cfg: DictConfig) -> float | None:
     folder = RunFolder(hydra.runtime.output_dir)
     labels = {"study": cfg.study, **{group: label(hydra.runtime.choices[group], group, hydra.overrides.task)
                                      for group in ("task", "method")}}
+    tic = time.perf_counter()
     try:
         outcome, task = _run(cfg, hydra, folder, labels)
     except UserError as error:
         _remove_empty(folder.path, Path(cfg.results_dir).resolve().parent)
+        if isinstance(error, NotApplicable) and hydra.mode == RunMode.MULTIRUN:
+            # a sweep over methods x tasks goes on past a pair that cannot be run; the analysis lists it
+            print(f"hpobench: skipped {labels['method']} on {labels['task']}: {error}", file=sys.stderr)
+            return None
         print(f"hpobench: error: {error}", file=sys.stderr)
         sys.exit(2)
-    print(summary(outcome, labels, cfg.seed, folder.path, task))
+    print(summary(outcome, labels, cfg.seed, folder.path, task, command_wall=time.perf_counter() - tic))
     best = outcome.best
     return best.loss if best else None
 
@@ -95,7 +102,10 @@ def _remove_empty(path: Path, stop: Path) -> None:
         path = path.parent
 
 
-def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, task: Any = None) -> str:
+def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, task: Any = None,
+            command_wall: float | None = None) -> str:
+    """The lines printed at the end of a run; ``command_wall`` is this command's whole wall time (building
+    the task and method, evaluating, the method, writing records), which the trials' own times leave out."""
     records = outcome.records
     failed = sum(r.status == "failed" for r in records)
     best = outcome.best
@@ -119,7 +129,10 @@ def summary(outcome: RunOutcome, labels: dict[str, str], seed: int, path: Path, 
             lines.append(f"  that is    {described}")
     sim = records[-1].sim_end if records else 0.0
     method_time = sum(r.optimizer_time for r in records)
-    lines.append(f"  time       {sim:.6g} s simulated, {outcome.wall_time:.3g} s wall "
-                 f"({method_time:.3g} s in the method)")
+    line = (f"  time       {sim:.6g} s simulated; {outcome.wall_time:.3g} s wall in the trials "
+            f"({outcome.wall_time - method_time:.3g} s evaluating, {method_time:.3g} s in the method)")
+    if command_wall is not None:
+        line += f"; {command_wall:.3g} s wall in all"
+    lines.append(line)
     lines.append(f"  results    {path}")
     return "\n".join(lines)

@@ -8,3 +8,8 @@ class UserError(ValueError):
     Its message is one sentence that names the fix. The CLI prints it without
     a traceback and leaves nothing half-written on disk.
     """
+
+
+class NotApplicable(UserError):
+    """A method that needs what the task lacks (a fidelity, checkpoints): in a sweep over methods x tasks,
+    such a pair is skipped with its sentence rather than stopping the sweep."""

@@ -21,6 +21,7 @@ RUN_SCHEMA = 1  # the layout of run.json
 _WHEN_SET = {"written": "when set"}  # a field left out of run.json while it holds None or is empty
 _WHEN_FINISHED = {"written": "when finished"}  # how the run ended: only in the run.json of a finished run
 _NOT_ON_DISK = {"written": "never"}  # a field derived when the file is read
+_WHEN_KNOWN = {"written": "when known"}  # left out while None (unknown); an empty list is written
 
 
 @dataclass(slots=True)
@@ -43,6 +44,11 @@ class RunInfo:
             does not ship (``Task.data_files``), by absolute path; a run
             resumes only against the same content.
         resumed: when the run was resumed, one time per resume.
+        requires: what the method needs of a task (``Method.requires``, e.g.
+            ``["fidelity"]``), and ``capabilities``: what the task has
+            (``Task.capabilities()``). The analysis reads them to tell a run
+            that a sweep could never make (a method on a task that lacks what
+            it needs) from a missing one, without building anything.
         error: why the last attempt ended, for an interrupted or failed run.
         end, stop_reason, n_trials, best_loss, best_trial: how it finished.
         fingerprint: SHA-256 of the trials' deterministic part, once finished.
@@ -64,6 +70,8 @@ class RunInfo:
     optimum_recorded: bool = field(default=True, metadata=_NOT_ON_DISK)
     data: dict[str, str] = field(default_factory=dict, metadata=_WHEN_SET)
     resumed: list[str] = field(default_factory=list, metadata=_WHEN_SET)
+    requires: list[str] | None = field(default=None, metadata=_WHEN_KNOWN)
+    capabilities: list[str] | None = field(default=None, metadata=_WHEN_KNOWN)
     error: str | None = field(default=None, metadata=_WHEN_SET)
     end: str | None = field(default=None, metadata=_WHEN_FINISHED)
     stop_reason: str | None = field(default=None, metadata=_WHEN_FINISHED)
@@ -85,6 +93,7 @@ class RunInfo:
         for f in fields(self):
             value, written = getattr(self, f.name), f.metadata.get("written", "always")
             if (written == "never" or (written == "when set" and value in (None, [], {}))
+                    or (written == "when known" and value is None)
                     or (written == "when finished" and self.status != "finished")
                     or (f.name == "optimum" and not self.optimum_recorded)):
                 continue

@@ -20,10 +20,8 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-import sys
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -31,8 +29,9 @@ import numpy as np
 
 from hpobench import targets
 from hpobench.budget import Budget
-from hpobench.errors import UserError
+from hpobench.errors import NotApplicable, UserError
 from hpobench.methods.base import Method
+from hpobench.progress import Progress
 from hpobench.provenance import data_hashes, environment, now
 from hpobench.record_text import TrialsDigest, canonical_text, record_texts
 from hpobench.run_info import RunInfo
@@ -125,7 +124,7 @@ def build_method(make_method: Callable[..., Method], task: Task, seed: int) -> M
                           {"space": task.space, "fidelity": task.fidelity, "rng": method_rng(seed)})
     missing = sorted(method.requires - task.capabilities())
     if missing:
-        raise UserError(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
+        raise NotApplicable(f"{type(method).__name__} needs a task that supports {' and '.join(missing)}, which "
                         f"{type(task).__name__} does not; pick a task that does or another method.")
     return method
 
@@ -153,7 +152,7 @@ def run(
         folder: where to record: a RunFolder, or a Recording (the folder with
             the labels, settings and files that go into it); None records in
             memory only.
-        progress: show a progress bar on stderr (after two seconds).
+        progress: show a progress bar on stderr (after half a second; ``hpobench.progress``).
         repair: cut a damaged ``trials.jsonl`` to the last valid trial before
             the damage instead of refusing to resume (``hpobench.trials_file``).
     """
@@ -163,8 +162,8 @@ def run(
     recording = Recording(folder) if isinstance(folder, RunFolder) else folder
     method = build_method(make_method, task, seed)
     labels = recording.labels if recording else {}
-    bar = _progress_bar(budget.evals, " ".join(str(v) for v in labels.values()) or None) if progress else None
-    with bar if bar is not None else nullcontext():
+    bar = Progress(budget, " ".join(str(v) for v in labels.values()) or None, progress)
+    with bar:
         if recording is None:
             task.attach(None)
             outcome = _Loop(method, task, plan, None, Replay([])).outcome(bar)
@@ -178,13 +177,7 @@ def run(
                             f"free some disk space or choose a writable results_dir=.") from error
 
 
-def _progress_bar(total: int | None, desc: str | None) -> tqdm:
-    from tqdm import tqdm
-
-    return tqdm(total=total, delay=2.0, file=sys.stderr, unit="trial", desc=desc)
-
-
-def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: tqdm | None,
+def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording, bar: Progress,
                    repair: bool = False) -> RunOutcome:
     folder = recording.folder
     recorded = _open_folder(folder, recording.config, task, repair)
@@ -194,7 +187,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
                           wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
     _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum,
-                 data=data_hashes(task.data_files()))
+                 data=data_hashes(task.data_files()), needs=(method.requires, task.capabilities()))
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
@@ -293,20 +286,21 @@ class _Loop:
         self.n_recorded = len(replay)
         self.digest = TrialsDigest() if folder is not None else None  # the fingerprint, a trial at a time
 
-    def outcome(self, bar: tqdm | None) -> RunOutcome:
+    def outcome(self, bar: Progress) -> RunOutcome:
         stop_reason = self.run(bar)
         return RunOutcome(self.records, stop_reason, self.task.optimum, replayed=len(self.replay),
                           wall_time=self.wall_used)
 
-    def run(self, bar: tqdm | None) -> str:
+    def run(self, bar: Progress) -> str:
         idle = list(range(self.workers))  # a heap: the lowest free worker takes the next trial
         events: list[Running] = []  # a heap, in the order Running defines
+        limit = self.budget.sim_time  # a trial counts when it ends at or before it (_past_sim_time)
         # looked up once: this loop runs once per evaluation, and its own cost is the runner's overhead
         ask, tell, clock = self.method.ask, self.method.tell, time.perf_counter
         push, pop = heapq.heappush, heapq.heappop
-        evals, reached, update = self.budget.evals, self.budget.reached, None if bar is None else bar.update
+        evals, reached, step = self.budget.evals, self.budget.reached, bar.step if bar.enabled else None
         while True:
-            while idle and (evals is None or self.started < evals):
+            while idle and (evals is None or self.started < evals) and (limit is None or self.clock < limit):
                 tic = clock()
                 trial = ask()
                 ask_time = clock() - tic
@@ -315,7 +309,9 @@ class _Loop:
                 push(events, self._start(trial, ask_time, pop(idle)))
                 self.started += 1
             if not events:
-                return "method finished"
+                return "budget.sim_time" if limit is not None and self.clock >= limit else "method finished"
+            if _past_sim_time(limit, events):
+                return "budget.sim_time"
             running = pop(events)
             record = running.record
             self.clock = running.finish
@@ -324,11 +320,11 @@ class _Loop:
             tell(running.trial, running.result)
             record.optimizer_time += clock() - tic
             self._finish(running.trial, record)
-            if update is not None:
-                update()
+            if step is not None:
+                step(record, len(self.records), self.fidelity_used, self.clock)
             why = reached(len(self.records), self.fidelity_used, self.clock, self.wall_used, self.failed_in_a_row)
-            if why:
-                return why
+            if why and not (why == "budget.sim_time" and not _past_sim_time(limit, events)):
+                return why  # (at exactly the sim_time limit, the trials that end there too still count)
 
     def _start(self, trial: Trial, ask_time: float, worker: int) -> Running:
         fidelity = self._check(trial)
@@ -412,6 +408,12 @@ class _Loop:
         return fidelity
 
 
+def _past_sim_time(limit: float | None, events: list[Running]) -> bool:
+    """Whether the next finish is past the ``sim_time`` limit (or none is left): a time budget keeps every trial
+    that ends at or before the limit, ties included, and none that ends later."""
+    return limit is not None and (not events or events[0].finish > limit)
+
+
 def _open_folder(folder: RunFolder, config: dict[str, Any] | None, task: Task, repair: bool) -> list[Record]:
     """The trials already recorded, after checking the folder holds this run, on the same data."""
     if folder.has_run():
@@ -439,7 +441,7 @@ def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) ->
 
 
 def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None,
-                 data: dict[str, str] | None = None) -> None:
+                 data: dict[str, str] | None = None, needs: tuple[Any, Any] | None = None) -> None:
     folder = recording.folder
     if folder.has_run():
         info = folder.read_info()
@@ -449,6 +451,8 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
                        study=labels.get("study"), task=labels.get("task"), method=labels.get("method"))
     info.status, info.environment, info.error = "running", environment(), None
     info.optimum, info.optimum_recorded = optimum, True  # for regret in the analysis
+    if needs is not None:  # what the method requires and what the task has, for the analysis (runs.inventory)
+        info.requires, info.capabilities = sorted(needs[0]), sorted(needs[1])
     if data:
         info.data = data  # SHA-256 of the task's data files: a resume must read the same
     if resumed:

@@ -126,6 +126,8 @@ def report(study: Path) -> int:
         for job in jobs:
             folders.setdefault(run_folder(study, job, defaults), (job, hydra_overrides))
     states = {folder: state_of(folder) for folder in folders}
+    lacking = _lacking(study, [folder for folder, state in states.items() if state == "missing"])
+    states.update({folder: "n/a" for folder in lacking})
     for folder, state in states.items():
         print(f"{state:<12} {folder.relative_to(study)}")
     for extra in sorted(set(find_runs(study)) - set(folders)):
@@ -136,12 +138,38 @@ def report(study: Path) -> int:
     if todo:
         print("To run what is not finished (finished runs are skipped, interrupted ones resume):")
         print("\n".join(command_for([placed(job, study) for job, _ in todo], todo[0][1])))
+    if lacking:
+        print("n/a: not applicable, the method needs what the task lacks ("
+              + "; ".join(sorted(set(lacking.values()))) + "), so no sweep makes these runs.")
     damaged = [folder for folder, state in states.items() if state == "damaged"]
     if damaged:
         print("Damaged runs (their trials.jsonl holds damage a kill cannot leave): move each folder aside to run "
               "it afresh, or rerun its command with repair=true to cut trials.jsonl to the last valid trial:")
         print("\n".join(f"  {folder.resolve()}" for folder in damaged))
     return 0
+
+
+def _lacking(study: Path, missing: list[Path]) -> dict[Path, str]:
+    """The missing run folders whose method needs what their task lacks, with what (e.g. "hyperband on branin
+    needs fidelity"), from what the study's other runs recorded in run.json (``requires``, ``capabilities``)."""
+    requires: dict[str, set[str]] = {}
+    capabilities: dict[str, set[str]] = {}
+    for path in find_runs(study):
+        try:
+            info = RunFolder(path).read_info()
+        except UserError:
+            continue
+        task, method = path.parent.parent.relative_to(study).as_posix(), path.parent.name
+        if isinstance(info.requires, list):
+            requires.setdefault(method, set(info.requires))
+        if isinstance(info.capabilities, list):
+            capabilities.setdefault(task, set(info.capabilities))
+    out = {}
+    for folder in missing:
+        task, method = folder.parent.parent.relative_to(study).as_posix(), folder.parent.name
+        if method in requires and task in capabilities and requires[method] - capabilities[task]:
+            out[folder] = f"{method} on {task} needs {' and '.join(sorted(requires[method] - capabilities[task]))}"
+    return out
 
 
 def placed(job: list[str], study: Path) -> list[str]:

@@ -179,7 +179,7 @@ TIME_TEXT = (
     "schedules and charging no validation pass (the tables have none). That gives {low:.0f}-{high:.0f} s per "
     "evaluation, median {median:.0f} s (5-95 %: {p5:.0f}-{p95:.0f} s), against the 89-134 s, validation "
     "included, of public API outputs. "
-    "A run stops at the first finish at or past 12,000 s; the last column gives the evaluations it made. "
+    "A run keeps every evaluation that ends by 12,000 s; the last column gives the evaluations it made. "
     "Cheap cells (few convolutions) cost less, so a method drawn to them gets more evaluations.")
 
 

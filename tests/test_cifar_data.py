@@ -90,3 +90,14 @@ def test_a_batch_that_would_run_code_is_refused(tmp_path):
     (tmp_path / FOLDER / "data_batch_3").write_bytes(pickle.dumps({b"data": Evil(), b"labels": []}))
     with pytest.raises(UserError, match="data_batch_3 is not a readable CIFAR-10 batch"):
         load_cifar10(tmp_path)
+
+
+def test_offline_with_the_default_cache_leaves_no_empty_cache_folders(tmp_path, monkeypatch, no_network):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    with pytest.raises(UserError):
+        load_cifar10(None)
+    assert no_network == [cifar_data.URL]
+    assert list(home.iterdir()) == []  # neither ~/.cache/hpobench/cifar10 nor ~/.cache/hpobench nor ~/.cache

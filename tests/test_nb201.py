@@ -225,3 +225,16 @@ def test_the_table_script_writes_the_tracked_doc_only_when_asked():
     if ignored.returncode == 128:
         pytest.skip("not a git checkout")
     assert ignored.returncode == 0  # untracked and ignored: writing it leaves the checkout clean
+
+
+def test_the_converter_help_shows_its_usage_and_arguments():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "hpobench.tasks.nb201_convert", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("usage: python -m hpobench.tasks.nb201_convert")
+    for line in ("source", "out", "--trust"):
+        assert f"\n  {line}" in proc.stdout
+    assert not proc.stdout.rstrip().endswith(":")  # no sentence left introducing lines that are not there

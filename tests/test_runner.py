@@ -261,3 +261,41 @@ def test_random_search_sequence_does_not_depend_on_its_block_size():
     assert [r["config"] for r in small.records] == [r["config"] for r in large.records]
     rng = np.random.default_rng(np.random.SeedSequence(5, spawn_key=(0,)))
     assert large.records[0]["config"] == Branin().space.decode(rng.random((1, 2)))[0]
+
+
+def test_a_sim_time_budget_keeps_every_trial_that_ends_at_the_limit_and_none_after():
+    from hpobench.tasks.synthetic import Levy
+
+    out = run(RandomSearch, Levy(), seed=0, budget=Budget(sim_time=100), workers=8)  # 8 trials end at each second
+    ends = [r["sim_end"] for r in out.records]
+    assert out.stop_reason == "budget.sim_time"
+    assert ends.count(100.0) == 8 and max(ends) == 100.0 and len(ends) == 800
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_sim_time_budget_drops_the_trials_that_would_end_past_it(workers):
+    out = run(RandomSearch, CostTask(), seed=0, budget=Budget(sim_time=20), workers=workers)
+    ends = [r["sim_end"] for r in out.records]
+    assert max(ends) <= 20 and out.stop_reason == "budget.sim_time"
+    # the trials still running at the end would each have finished past the limit
+    whole = run(RandomSearch, CostTask(), seed=0, budget=Budget(evals=len(ends) + workers), workers=workers)
+    later = [r["sim_end"] for r in whole.records[len(ends):]]
+    assert [r["trial_id"] for r in whole.records[:len(ends)]] == [r["trial_id"] for r in out.records]
+    assert later and min(later) > 20
+
+
+def test_a_run_killed_among_trials_that_end_at_the_sim_time_limit_resumes_to_the_same_trials(tmp_path):
+    from hpobench.tasks.synthetic import Levy
+
+    budget, cfg = Budget(sim_time=10), {"seed": 0}
+    whole = run(RandomSearch, Levy(), seed=0, budget=budget, workers=4,
+                folder=Recording(RunFolder(tmp_path / "a"), config=cfg))
+    folder = RunFolder(tmp_path / "b")
+    run(RandomSearch, Levy(), seed=0, budget=budget, workers=4, folder=Recording(folder, config=cfg))
+    lines = folder.trials_path.read_text().splitlines(keepends=True)
+    folder.trials_path.write_text("".join(lines[:-2]))  # killed between two of the trials that end at t = 10
+    (folder.path / "done").unlink()
+    resumed = run(RandomSearch, Levy(), seed=0, budget=budget, workers=4, folder=Recording(folder, config=cfg))
+    assert resumed.replayed == len(whole.records) - 2
+    assert strip_times(folder.read_trials()) == strip_times(whole.records) == strip_times(resumed.records)
+    assert [r["sim_end"] for r in whole.records].count(10.0) == 4

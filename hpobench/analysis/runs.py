@@ -11,6 +11,10 @@ study's full grid of tasks x methods x seeds, that were made with other
 package versions than the rest of their study, or whose budget (or number
 of workers) differs from other runs of their method and task, which the
 curves and tables would average together, are listed by ``inventory``.
+A run of the grid that no sweep could make, because the method needs what
+the task lacks (Hyperband on a task without a fidelity), is not missing but
+not applicable: run.json records what each method requires and what each
+task has, so this is known from the data, without building anything.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ class Inventory:
             finished, n_trials, n_failed, optimum, versions, path``.
         missing: ``study, task, method, seed`` of runs expected from the
             study's grid of tasks x methods x seeds but absent.
+        not_applicable: those of the grid's absent runs that cannot exist,
+            since the method needs something the task lacks, with ``lacks``
+            (what, e.g. ``fidelity``); not in ``missing``.
         version_groups: per study, the distinct environments (package
             versions and git commit) with how many runs used each; a study
             with more than one is flagged.
@@ -45,6 +52,7 @@ class Inventory:
     runs: pd.DataFrame
     missing: pd.DataFrame
     version_groups: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    not_applicable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*KEYS, "lacks"]))
 
     @property
     def mixed_budgets(self) -> pd.DataFrame:
@@ -72,7 +80,8 @@ class Inventory:
     def of_study(self, study: str) -> Inventory:
         """The part of this inventory that concerns one study."""
         return Inventory(self.runs[self.runs["study"] == study], self.missing[self.missing["study"] == study],
-                         {s: g for s, g in self.version_groups.items() if s == study})
+                         {s: g for s, g in self.version_groups.items() if s == study},
+                         self.not_applicable[self.not_applicable["study"] == study])
 
     @property
     def unfinished(self) -> pd.DataFrame:
@@ -111,12 +120,20 @@ def read_runs(root: str | os.PathLike) -> pd.DataFrame:
         rows.append({
             **info.labels, "status": info.status, "finished": (path / DONE).exists(),
             "optimum": info.optimum, "optimum_recorded": info.optimum_recorded,
+            "requires": _known(info.requires), "capabilities": _known(info.capabilities),
             "versions": _describe_env(info.environment), "budget": _describe_budget(info.config or {}),
             "task_config": json.dumps((info.config or {}).get("task"), sort_keys=True), "path": str(path),
         })
-    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "versions", "budget", "task_config",
-               "path"]
+    columns = [*KEYS, "status", "finished", "optimum", "optimum_recorded", "requires", "capabilities", "versions",
+               "budget", "task_config", "path"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _known(names: Any) -> frozenset[str] | None:
+    """A list of names from run.json as a set; None when the file does not say (or says something else)."""
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return frozenset(names)
 
 
 def _describe_env(env: dict[str, Any]) -> str:
@@ -157,7 +174,27 @@ def inventory(runs: pd.DataFrame, trials: pd.DataFrame) -> Inventory:
         missing.append(full.difference(have).to_frame(index=False))
     versions = {study: sorted(group["versions"].value_counts().items())
                 for study, group in runs.groupby("study", sort=True)}
-    return Inventory(runs, pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(columns=KEYS), versions)
+    absent = pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(columns=KEYS)
+    lacks = _lacks(runs, absent)
+    impossible = lacks != ""
+    return Inventory(runs, absent[~impossible].reset_index(drop=True), versions,
+                     absent[impossible].assign(lacks=lacks[impossible]).reset_index(drop=True))
+
+
+def _lacks(runs: pd.DataFrame, absent: pd.DataFrame) -> pd.Series:
+    """For each absent run, what its method needs that its task lacks ("" when nothing, or unknown), from
+    what the study's other runs of that method and of that task recorded."""
+    def known(column: str, key: str) -> dict[tuple[str, str], frozenset[str]]:
+        have = runs if column in runs else runs.assign(**{column: None})
+        return {(row.study, getattr(row, key)): getattr(row, column)
+                for row in have.itertuples(index=False) if getattr(row, column) is not None}
+
+    requires, capabilities = known("requires", "method"), known("capabilities", "task")
+    out = []
+    for row in absent.itertuples(index=False):
+        need, has = requires.get((row.study, row.method)), capabilities.get((row.study, row.task))
+        out.append(" and ".join(sorted(need - has)) if need is not None and has is not None else "")
+    return pd.Series(out, index=absent.index, dtype=object)
 
 
 def describe(inv: Inventory) -> list[str]:
@@ -172,6 +209,8 @@ def describe(inv: Inventory) -> list[str]:
                 lines.append(f"  - {text}" + (f" ({getattr(row, extra)})" if extra else ""))
 
     listing("Missing runs (expected from the study's tasks x methods x seeds)", inv.missing)
+    listing("Not applicable (the method needs what the task lacks, so no sweep makes these runs; not missing)",
+            inv.not_applicable.assign(note="needs " + inv.not_applicable["lacks"].astype(str)), "note")
     listing("Unfinished runs (no `done` marker: running or killed; left out of the analysis)", inv.unfinished,
             "status")
     failed = inv.failed.assign(note=lambda f: np.where(

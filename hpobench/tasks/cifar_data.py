@@ -60,15 +60,18 @@ def load_cifar10(data_dir: str | os.PathLike | None) -> tuple[np.ndarray, np.nda
 
 def fetch(archive: Path) -> None:
     """Download the official archive to ``archive``, or stop with the one-sentence fix."""
-    created = not archive.parent.exists()
+    created = [p for p in (archive.parent, *archive.parent.parents) if not p.exists()]  # deepest first
     archive.parent.mkdir(parents=True, exist_ok=True)
     part = archive.with_name(archive.name + ".part")
     try:
         download(URL, part)
     except OSError as error:  # offline, DNS, HTTP errors (URLError is an OSError), disk full
         part.unlink(missing_ok=True)
-        if created:  # leave no empty cache folder behind
-            archive.parent.rmdir()
+        for folder in created:  # leave no empty cache folder behind (~/.cache/hpobench/cifar10 and its parents)
+            try:
+                folder.rmdir()
+            except OSError:  # something else put a file there meanwhile
+                break
         raise UserError(f"CIFAR-10 is not in {archive.parent} and could not be downloaded ({error}); download "
                         f"{ARCHIVE} from {URL} and put it (or its extracted {FOLDER} folder) in {archive.parent}, "
                         f"or point task.data_dir at a folder that holds it.") from error
