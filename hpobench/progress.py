@@ -17,8 +17,6 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from tqdm import tqdm
-
 from hpobench.budget import Budget
 
 DELAY = 0.5  # seconds before the bar appears, so quick runs print no bar at all
@@ -51,12 +49,18 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
+def _tqdm():
+    from tqdm import tqdm  # only when a bar is shown: its import is a tenth of a run's start-up
+
+    return tqdm
+
+
 class Progress:
     """A tqdm bar on stderr, in trials, that shows the best loss so far and the time left at the recent pace."""
 
     def __init__(self, budget: Budget, desc: str | None, enabled: bool):
         self.budget, self.enabled = budget, enabled
-        self.bar = tqdm(total=budget.evals, delay=DELAY, disable=not enabled, file=sys.stderr, unit="trial",
+        self.bar = None if not enabled else _tqdm()(total=budget.evals, delay=DELAY, file=sys.stderr, unit="trial",
                         desc=desc, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]"
                         if budget.evals else "{desc}: {n_fmt} trials [{elapsed}{postfix}]")
         self.recent: deque[tuple[float, float]] = deque(maxlen=WINDOW + 1)
@@ -67,7 +71,8 @@ class Progress:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
     def step(self, record: Any, evals: int, fidelity: float, sim_time: float) -> None:
         """One more trial finished; ``evals``, ``fidelity``, ``sim_time``: the run's totals now."""

@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,9 +38,6 @@ from hpobench.run_info import RunInfo
 from hpobench.storage import RunFolder, clean_float, fingerprint, strict_json, write_atomic
 from hpobench.tasks.base import Task
 from hpobench.trial import Record, Result, Trial
-
-if TYPE_CHECKING:  # tqdm is imported only when a bar is shown: its import and its lock cost a run's start-up
-    from tqdm import tqdm
 
 METHOD_STREAM, TASK_STREAM = 0, 1
 MAX_WORKERS = 100_000  # simulated workers; more would only fill memory with idle ones before the first finish
