@@ -12,9 +12,10 @@ differing only in ``seed``. Here:
   ``hydra.job.override_dirname`` recomputed. The result equals what
   ``load_sweep_config`` composes (``tests/test_sweep_fast.py`` compares
   them as YAML); a job whose seed is not a plain integer is composed whole.
-* ``run_job`` is Hydra 1.3's ``hydra.core.utils.run_job`` with one copy of
-  the Hydra node and one of the job's own part instead of five (the copy
-  Hydra keeps for the job's return is the job's own, never changed after).
+* ``run_job`` is Hydra 1.3's ``hydra.core.utils.run_job`` without its
+  copies: the job's config is its own, so the ``HydraConfig`` and the task
+  function's config hold its nodes (Hydra makes four copies, and its
+  launchers compose the job again).
 * ``launch_serial`` and ``launch_joblib`` are the basic and joblib
   launchers' loops around them, with their settings and log lines; the
   joblib one derives configs in the workers, and sets Hydra's global state
@@ -137,23 +138,29 @@ def _template(cfg: DictConfig, seed_line: str | None) -> Template:
 
 
 def run_job(task_function: Any, config: DictConfig, hydra_context: Any) -> JobReturn:
-    """Hydra 1.3's ``run_job`` for a sweep's job (``hydra.sweep.dir`` / ``subdir``), with fewer copies."""
+    """Hydra 1.3's ``run_job`` for a sweep's job (``hydra.sweep.dir`` / ``subdir``), without its copies.
+
+    ``config`` is this job's own (a fresh copy from ``Template.derive``), so
+    the ``HydraConfig`` and the task function's config hold its nodes
+    instead of copies of them, as Hydra's ``set_config`` and deep copies give.
+    """
     callbacks = hydra_context.callbacks
     old_cwd = os.getcwd()
     hydra_config = HydraConfig.instance()
     orig_hydra_cfg = hydra_config.cfg
-    hydra_config.set_config(config)  # the ${hydra:...} interpolations of the sub-folder's name need it
+    OmegaConf.set_readonly(config.hydra, True)
+    hydra_config.cfg = _holding(config, ["hydra"], with_flags=False)
+    config.hydra._set_parent(config)  # as HydraConfig.set_config: the Hydra node's interpolations see the config
     output_dir = os.path.join(str(OmegaConf.select(config, "hydra.sweep.dir")),
                               str(OmegaConf.select(config, "hydra.sweep.subdir")))
-    for runtime in (config.hydra.runtime, hydra_config.cfg.hydra.runtime):  # Hydra sets it, then copies again
-        with read_write(runtime), open_dict(runtime):
-            runtime.output_dir = os.path.abspath(output_dir)
+    with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
+        config.hydra.runtime.output_dir = os.path.abspath(output_dir)
     chdir = False
     try:
         ret = JobReturn()
-        task_cfg = _without_hydra(config)
+        task_cfg = _holding(config, [k for k in config.keys() if k != "hydra"], with_flags=True)
         ret.cfg = task_cfg
-        hydra_cfg = hydra_config.cfg  # this job's own copy, never changed after the job
+        hydra_cfg = hydra_config.cfg
         ret.hydra_cfg = hydra_cfg
         ret.overrides = OmegaConf.to_container(config.hydra.overrides.task)
         Path(output_dir).mkdir(parents=True, exist_ok=True)
@@ -187,13 +194,21 @@ def run_job(task_function: Any, config: DictConfig, hydra_context: Any) -> JobRe
             os.chdir(old_cwd)
 
 
-def _without_hydra(config: DictConfig) -> DictConfig:
-    """A copy of the config without its ``hydra`` node, as Hydra's deep copy then ``del`` gives."""
-    task_cfg = OmegaConf.masked_copy(config, [k for k in config.keys() if k != "hydra"])
-    OmegaConf.copy_cache(from_config=config, to_config=task_cfg)
-    for flag in ("struct", "readonly"):
-        task_cfg._set_flag(flag, config._get_node_flag(flag))
-    return task_cfg
+def _holding(config: DictConfig, keys: list[str], with_flags: bool) -> DictConfig:
+    """A config of ``config``'s nodes at ``keys``, themselves, not copies, with its cache (and flags).
+
+    What Hydra gets by copying: ``masked_copy(config, "hydra")`` (no flags)
+    for the ``HydraConfig``, and a deep copy without ``hydra`` for the task function.
+    """
+    held = DictConfig(content={}, flags={"no_deepcopy_set_nodes": True})
+    for key in keys:
+        held[key] = config._get_node(key)  # another root: kept as it is
+    held._metadata.flags = {}
+    held._invalidate_flags_cache()
+    for flag, value in (config._metadata.flags.items() if with_flags else ()):
+        held._set_flag(flag, value)
+    OmegaConf.copy_cache(from_config=config, to_config=held)
+    return held
 
 
 def launch_serial(launcher: Any, templates: JobTemplates, job_overrides: Sequence[Sequence[str]],
