@@ -32,10 +32,11 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any
 
 from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra.core.hydra_config import HydraConfig
@@ -158,7 +159,7 @@ def run_job(task_function: Any, config: DictConfig, hydra_context: Any) -> JobRe
     chdir = False
     try:
         ret = JobReturn()
-        task_cfg = _holding(config, [k for k in config.keys() if k != "hydra"], with_flags=True)
+        task_cfg = _holding(config, [k for k in config if k != "hydra"], with_flags=True)
         ret.cfg = task_cfg
         hydra_cfg = hydra_config.cfg
         ret.hydra_cfg = hydra_cfg

@@ -10,6 +10,7 @@ their configs by importing it, hence this package.
 from dataclasses import dataclass
 
 from hydra.core.config_store import ConfigStore
+
 from hydra_plugins.hpobench_sweeper import HpobenchSweeper, HpobenchSweeperConf
 
 
