@@ -58,6 +58,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 log = logging.getLogger(__name__)
 
 SEED = "seed="
+_ANY_SEED = "\0seed"  # in a template's key, where the seed goes (no override can be this)
 _PLAIN_INT = re.compile(r"0|[1-9][0-9]*")  # what Hydra's override grammar reads as the same int
 
 
@@ -106,7 +107,7 @@ class JobTemplates:
         at = seed_entry(overrides)
         if at is None:
             return tuple(overrides), None
-        return (*overrides[:at], SEED, *overrides[at + 1:]), overrides[at]
+        return (*overrides[:at], _ANY_SEED, *overrides[at + 1:]), overrides[at]
 
     def template(self, overrides: Sequence[str]) -> tuple[Template, str | None]:
         """The job's template (composed on first use) and the seed override to derive the job with."""

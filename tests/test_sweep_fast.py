@@ -59,6 +59,15 @@ def test_a_derived_job_config_is_what_hydra_composes(overrides):
         assert len(templates.templates) == len(composed) < len(jobs)  # one composition per seedless job
 
 
+def test_a_job_is_never_derived_from_another_seed_it_does_not_vary():
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        templates = JobTemplates(loader, loader.load_configuration("config", [], RunMode.MULTIRUN))
+        for job in (["seed=3"], ["seed=abc"], ["seed=4"], ["seed=abc"]):
+            assert OmegaConf.to_yaml(templates.config(job)) == OmegaConf.to_yaml(loader.load_sweep_config(
+                templates.master, job)), job
+
+
 def test_only_a_plain_integer_seed_is_derived():
     assert seed_entry(["method=random", "seed=12"]) == 1
     assert seed_entry(["seed=012"]) is None and seed_entry(["seed=1", "+seed=2"]) is None
