@@ -1,8 +1,9 @@
 """Named suites: lists of (task, task settings) that one ``-m`` command sweeps.
 
-A suite is ``conf/suite/<name>.yaml``. It switches Hydra's sweeper to
-``hpobench_suite`` (hydra_plugins/hpobench_suite), which runs every member of
-the suite with every combination of the other swept settings, e.g.
+A suite is ``conf/suite/<name>.yaml``. It fills ``hydra.sweeper.suite`` and
+``members`` of the ``hpobench`` sweeper (the default, hydra_plugins/hpobench_sweeper),
+which runs every member of the suite with every combination of the other
+swept settings, e.g.
 
     python -m hpobench -m +suite=bbob-small method=random,tpe,gp seed=0,1,2
 

@@ -41,7 +41,8 @@ def test_every_member_composes_with_its_settings(name):
     jobs = expand(members(name))
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"+suite={name}"], return_hydra_config=True)
-        assert cfg.hydra.sweeper._target_ == "hydra_plugins.hpobench_suite.SuiteSweeper"
+        assert cfg.hydra.sweeper._target_ == "hydra_plugins.hpobench_sweeper.HpobenchSweeper"
+        assert cfg.hydra.sweeper.suite == name and cfg.hydra.sweeper.members
         for job in jobs[:: max(1, len(jobs) // 12)]:  # a spread of members: composing costs ~50 ms each
             task = compose(config_name="config", overrides=[f"+suite={name}", *job]).task
             for override in job[1:]:
