@@ -84,7 +84,7 @@ def test_a_small_discrete_space_is_exhausted_without_repeats_then_goes_on():
 
 def test_bad_settings_stop_early_with_a_user_error():
     for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}, {"int_grid": -1},
-                {"lengthscale_prior": "botorch"}):
+                {"lengthscale_prior": "botorch"}, {"incumbent": "best"}):
         with pytest.raises(UserError, match="method"):
             GPBO(Branin().space, None, method_rng(0), **bad)
 
@@ -133,6 +133,8 @@ def test_the_length_scale_prior_is_optunas_on_mixed_spaces_and_hvarfners_on_floa
     assert GPBO(Branin().space, None, method_rng(0))._prior() == "hvarfner"
     assert GPBO(MixedTask().space, None, method_rng(0))._prior() == "optuna"
     assert GPBO(Branin().space, None, method_rng(0), lengthscale_prior="optuna")._prior() == "optuna"
+    assert not GPBO(Branin().space, None, method_rng(0))._plug_in()
+    assert GPBO(MixedTask().space, None, method_rng(0))._plug_in()
 
 
 def test_joint_choice_moves_find_a_pair_that_one_at_a_time_moves_miss():

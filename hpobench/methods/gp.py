@@ -90,6 +90,18 @@ class GPBO(Method):
             ``discrete_steps`` around the point cover both. 0: only the
             moves. Without it, ``mixed_branin`` runs sat at n = 1 or n = 1024
             (the ends of a log-scaled range) for their last 50 trials.
+        incumbent: what EI must improve on: ``"observed"``, the lowest
+            standardised loss; ``"mean"``, the lowest posterior mean at the
+            trials, the "plug-in" incumbent of Picheny et al. ("A benchmark
+            of kriging-based infill criteria for noisy optimization", Struct.
+            Multidisc. Optim. 2013) that BoTorch recommends for noisy data;
+            ``"auto"``: ``"mean"`` on a space with an Int or a Categorical,
+            ``"observed"`` on an all-Float one. On ``mixed_hartmann`` (seed
+            8) the fit put a noise of 0.03 under a lucky initial trial, its
+            mean 0.4 above that trial's value, and EI against the observed
+            value sent 70 trials elsewhere; on all-Float spaces the fits are
+            near noiseless and the observed best was measured, the plug-in
+            not.
         lengthscale_prior: ``"hvarfner"``, the dimension-scaled log-normal
             of Hvarfner et al. (ICML 2024); ``"optuna"``, Optuna's
             GPSampler's ``-(0.1 / q + 0.1 q)`` on ``q = 1 / l^2``
@@ -120,7 +132,7 @@ class GPBO(Method):
                  local_scale: float = 0.05, n_polish: int = 3, restart_every: int = 5,
                  discrete_steps: tuple[float, ...] = (0.0, 0.05), local_rounds: int = 10,
                  fit_max: int = 256, n_discrete_starts: int = 5, joint_max: int = 256, int_grid: int = 32,
-                 lengthscale_prior: str = "auto"):
+                 lengthscale_prior: str = "auto", incumbent: str = "auto"):
         super().__init__(space, fidelity, rng)
         self.n_initial = n_initial
         self.n_candidates = n_candidates
@@ -135,6 +147,7 @@ class GPBO(Method):
         self.joint_max = joint_max
         self.int_grid = int_grid
         self.lengthscale_prior = lengthscale_prior
+        self.incumbent = incumbent
         self._check_settings()
         self._x: list[np.ndarray] = []
         self._y: list[float] = []
@@ -167,12 +180,19 @@ class GPBO(Method):
         if self.lengthscale_prior not in ("auto", *PRIORS):
             raise UserError(f"method.lengthscale_prior must be one of auto, {', '.join(PRIORS)}, got "
                             f"{self.lengthscale_prior!r}; fix the method.* setting.")
+        if self.incumbent not in ("auto", "observed", "mean"):
+            raise UserError(f"method.incumbent must be one of auto, observed, mean, got {self.incumbent!r}; "
+                            "fix the method.* setting.")
 
     def _prior(self) -> str:
         """The length-scale prior in use (``lengthscale_prior``, ``"auto"`` resolved for this space)."""
         if self.lengthscale_prior != "auto":
             return self.lengthscale_prior
         return "hvarfner" if self.space.continuous.all() else "optuna"
+
+    def _plug_in(self) -> bool:
+        """Whether EI improves on the lowest posterior mean at the trials (``incumbent``)."""
+        return self.incumbent == "mean" or (self.incumbent == "auto" and not self.space.continuous.all())
 
     def ask(self) -> Trial:
         if self._asked < self.n_initial:
@@ -213,6 +233,8 @@ class GPBO(Method):
         self._hyper = fit_hyper(fit_x, fit_y, starts, categorical=cat, prior=self._prior())
         gp = GaussianProcess.condition(x, y, self._hyper, categorical=cat)
         best = float(y.min())
+        if self._plug_in():  # the plug-in incumbent: a lucky value the model calls noise no longer blocks EI
+            best = float(gp.predict(x)[0].min())
         seen = x
         if self._pending:  # kriging believer: pretend pending trials returned the posterior mean
             xp = np.asarray(list(self._pending.values()))
