@@ -183,9 +183,9 @@ def table(out: Path, methods: list[str], functions: list[str]) -> str:
     return "\n".join(lines)
 
 
-# Earlier versions of gp, shown when their runs are on disk (copied in by hand): 3edae5f, before the mixed-space
-# kernel; 4de59eb, with Optuna's length-scale prior and the Int grid but EI against the observed best.
-BEFORE = ("gp-3edae5f", "gp-4de59eb")
+# Other versions of gp, shown when their runs are on disk (copied in by hand): 3edae5f, before the mixed-space
+# kernel; 00a271b, today's gp with EI against the lowest posterior mean (method.incumbent=mean) as its default.
+BEFORE = ("gp-3edae5f", "gp-00a271b")
 
 
 def mixed_table(out: Path, methods: list[str], functions: list[str]) -> str:

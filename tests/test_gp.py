@@ -133,8 +133,8 @@ def test_the_length_scale_prior_is_optunas_on_mixed_spaces_and_hvarfners_on_floa
     assert GPBO(Branin().space, None, method_rng(0))._prior() == "hvarfner"
     assert GPBO(MixedTask().space, None, method_rng(0))._prior() == "optuna"
     assert GPBO(Branin().space, None, method_rng(0), lengthscale_prior="optuna")._prior() == "optuna"
-    assert not GPBO(Branin().space, None, method_rng(0))._plug_in()
-    assert GPBO(MixedTask().space, None, method_rng(0))._plug_in()
+    assert not GPBO(MixedTask().space, None, method_rng(0))._plug_in()
+    assert GPBO(MixedTask().space, None, method_rng(0), incumbent="mean")._plug_in()
 
 
 def test_joint_choice_moves_find_a_pair_that_one_at_a_time_moves_miss():
