@@ -88,8 +88,8 @@ class GPBO(Method):
             a line search over the whole range (``optim_mixed.py``,
             ``_local_search_discrete``); a grid of 32 and the moves of
             ``discrete_steps`` around the point cover both. 0: only the
-            moves. Without it, ``mixed_branin`` runs sat at n = 1 or n = 1024
-            (the ends of a log-scaled range) for their last 50 trials.
+            moves (on 5 seeds of ``mixed_branin``, median regret 0.016
+            without the grid, 0.005 with it).
         incumbent: what EI must improve on: ``"observed"``, the lowest
             standardised loss; ``"mean"``, the lowest posterior mean at the
             trials, the "plug-in" incumbent of Picheny et al. ("A benchmark
