@@ -183,7 +183,9 @@ def table(out: Path, methods: list[str], functions: list[str]) -> str:
     return "\n".join(lines)
 
 
-BEFORE = "gp-3edae5f"  # gp as of commit 3edae5f, before its mixed-space kernel; runs copied in by hand
+# Other versions of gp, shown when their runs are on disk (copied in by hand): 3edae5f, before the mixed-space
+# kernel; 00a271b, today's gp with EI against the lowest posterior mean (method.incumbent=mean) as its default.
+BEFORE = ("gp-3edae5f", "gp-00a271b")
 
 
 def mixed_table(out: Path, methods: list[str], functions: list[str]) -> str:
@@ -191,7 +193,7 @@ def mixed_table(out: Path, methods: list[str], functions: list[str]) -> str:
     and how many seeds end more than 0.01 above the optimum."""
     lines = ["| function | budget | method | seeds | median regret | worst regret | seeds above 0.01 "
              "| time per suggestion (ms) |", "|---|---:|---|---:|---:|---:|---:|---:|"]
-    shown = [m for m in (BEFORE, "gp", "optuna-gp", "tpe", "optuna-tpe") if m in methods or m == BEFORE]
+    shown = [m for m in (*BEFORE, "gp", "optuna-gp", "tpe", "optuna-tpe") if m in methods or m in BEFORE]
     for function in functions:
         runs = {m: [json.loads(p.read_text()) for p in sorted((out / function / m).glob("seed=*.json"))]
                 for m in shown}

@@ -83,7 +83,8 @@ def test_a_small_discrete_space_is_exhausted_without_repeats_then_goes_on():
 
 
 def test_bad_settings_stop_early_with_a_user_error():
-    for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}):
+    for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}, {"int_grid": -1},
+                {"lengthscale_prior": "botorch"}, {"incumbent": "best"}):
         with pytest.raises(UserError, match="method"):
             GPBO(Branin().space, None, method_rng(0), **bad)
 
@@ -111,6 +112,29 @@ def test_discrete_local_search_walks_to_the_best_integer_and_choice():
     score = float(log_ei(*model.predict(start[None, :]), 0.0)[0])
     _, point = method._local_search(model, 0.0, score, start, space.continuous)
     assert space.decode(point[None, :])[0] == {"n": 7, "kind": "c"}
+
+
+def test_the_int_grid_reaches_a_far_integer_that_local_moves_alone_do_not():
+    space = Space({"n": Int(1, 1000)})
+    loss = lambda c: abs(c["n"] - 900)  # noqa: E731
+    model = _ToyModel(space, loss)
+    start = space.encode([{"n": 1}])[0]
+    from hpobench._math.acquisition import log_ei
+
+    score = float(log_ei(*model.predict(start[None, :]), 0.0)[0])
+    found = {}
+    for grid in (0, 32):  # moves of one and of 5% of the range, 10 rounds, do not get from 1 to 900
+        method = GPBO(space, None, method_rng(0), int_grid=grid)
+        found[grid] = space.decode(method._local_search(model, 0.0, score, start, space.continuous)[1][None, :])[0]
+    assert found[0]["n"] < 900 - 100 and found[32] == {"n": 900}
+
+
+def test_the_length_scale_prior_is_optunas_on_mixed_spaces_and_hvarfners_on_floats():
+    assert GPBO(Branin().space, None, method_rng(0))._prior() == "hvarfner"
+    assert GPBO(MixedTask().space, None, method_rng(0))._prior() == "optuna"
+    assert GPBO(Branin().space, None, method_rng(0), lengthscale_prior="optuna")._prior() == "optuna"
+    assert not GPBO(MixedTask().space, None, method_rng(0))._plug_in()
+    assert GPBO(MixedTask().space, None, method_rng(0), incumbent="mean")._plug_in()
 
 
 def test_joint_choice_moves_find_a_pair_that_one_at_a_time_moves_miss():

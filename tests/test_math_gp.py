@@ -44,6 +44,24 @@ def test_marginal_likelihood_gradient_matches_finite_differences():
     assert err < 1e-4 * max(1.0, np.abs(neg_log_posterior(theta, d2, y)[1]).max())
 
 
+def test_optunas_length_scale_prior_has_exact_gradients_and_keeps_scales_near_one():
+    x, y = _data(15, 3)
+    d2 = (x.T[:, :, None] - x.T[:, None, :]) ** 2
+    theta = np.log([0.4, 7.0, 1.3, 0.8, 1e-3])
+    post = lambda t: neg_log_posterior(t, d2, y, "optuna")  # noqa: E731
+    err = check_grad(lambda t: post(t)[0], lambda t: post(t)[1], theta)
+    assert err < 1e-4 * max(1.0, np.abs(post(theta)[1]).max())
+    # The two posteriors differ only in the length-scale prior: moving one length scale from 1 to 10
+    # costs 0.1 (l^2 + 1 / l^2) = 10.001 - 0.2 under Optuna's, the log-normal's change under Hvarfner's.
+    far, near = theta.copy(), theta.copy()
+    far[1], near[1] = math.log(10.0), 0.0
+    prior_gap = [neg_log_posterior(t, d2, y, "optuna")[0] - neg_log_posterior(t, d2, y, "hvarfner")[0]
+                 for t in (far, near)]
+    mu = math.sqrt(2.0) + 0.5 * math.log(3.0)
+    lognormal = 0.5 * ((math.log(10.0) - mu) ** 2 - mu**2) / 3.0
+    assert prior_gap[0] - prior_gap[1] == pytest.approx(10.001 - 0.2 - lognormal)
+
+
 def test_fit_finds_a_better_posterior_than_its_start_and_ignores_an_irrelevant_input():
     rng = np.random.default_rng(1)
     x = rng.random((40, 2))

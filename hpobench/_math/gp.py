@@ -31,6 +31,16 @@ noise; BoTorch's log-normal noise prior, N(-4, 1) in log noise, held the
 noise near 1e-2 and blurred the last digits of Branin's optimum (median
 regret after 50 evaluations 1e-4 instead of 1e-6). Hard bounds keep every
 fit well conditioned.
+
+``prior="optuna"`` replaces the length-scale prior by Optuna's GPSampler's
+(``optuna/_gp/prior.py``, ``default_log_prior``): with ``q = 1 / l^2``,
+``log p(q) = -(0.1 / q + 0.1 q)`` per dimension, which is symmetric in
+``log l`` around 0 and keeps every length scale near the unit cube's own
+scale (a penalty of 10 at ``l = 10``); the signal and noise priors stay.
+It is the prior for spaces with integers or categoricals: there the
+dimension-scaled one, made for continuous inputs whose distances grow as
+``sqrt(d)``, let the fit declare inputs irrelevant (length scales 10-50 on
+Hartmann-3 with five discrete inputs, see docs/benchmarks-model-based.md).
 """
 
 from __future__ import annotations
@@ -149,13 +159,18 @@ def _bounds(dim: int) -> list[tuple[float, float]]:
     return [ls] * dim + [(math.log(1e-2), math.log(1e2)), (math.log(MIN_NOISE), 0.0)]
 
 
-def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+PRIORS = ("hvarfner", "optuna")  # the length-scale priors: dimension-scaled log-normal, Optuna's
+
+
+def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray,
+                      prior: str = "hvarfner") -> tuple[float, np.ndarray]:
     """Negative log marginal likelihood minus log prior, and its gradient in ``theta``.
 
     Args:
         theta: ``(d + 2,)`` log length scales, log signal variance, log noise.
         d2: ``(d, n, n)`` squared coordinate differences of the inputs.
         y: ``(n,)`` standardised outputs.
+        prior: the length-scale prior, one of ``PRIORS``.
     """
     dim, n = d2.shape[0], len(y)
     inv_l2 = np.exp(-2.0 * theta[:dim])
@@ -177,11 +192,18 @@ def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple
     grad[:dim] = 0.5 * inv_l2 * np.tensordot(d2, w * dk_dl, axes=([1, 2], [0, 1]))
     grad[dim] = 0.5 * np.sum(w * kf)
     grad[dim + 1] = 0.5 * noise * np.trace(w)
-    # Log-normal priors on the length scales, log l ~ N(sqrt 2 + log(d)/2, 3), and the signal, log s ~ N(0, 1).
-    mu = np.concatenate([np.full(dim, lengthscale_prior_loc(dim)), [0.0]])
-    var = np.concatenate([np.full(dim, 3.0), [1.0]])
-    nll += 0.5 * np.sum((theta[:-1] - mu) ** 2 / var)
-    grad[:-1] += (theta[:-1] - mu) / var
+    if prior == "optuna":  # -log p = 0.1 / q + 0.1 q with q = 1 / l^2 = exp(-2 log l)
+        up, down = np.exp(2.0 * theta[:dim]), np.exp(-2.0 * theta[:dim])
+        nll += 0.1 * float(np.sum(up + down))
+        grad[:dim] += 0.2 * (up - down)
+        nll += 0.5 * theta[dim] ** 2  # the signal's log-normal prior, log s ~ N(0, 1), as below
+        grad[dim] += theta[dim]
+    else:
+        # Log-normal priors on the length scales, log l ~ N(sqrt 2 + log(d)/2, 3), and the signal, log s ~ N(0, 1).
+        mu = np.concatenate([np.full(dim, lengthscale_prior_loc(dim)), [0.0]])
+        var = np.concatenate([np.full(dim, 3.0), [1.0]])
+        nll += 0.5 * np.sum((theta[:-1] - mu) ** 2 / var)
+        grad[:-1] += (theta[:-1] - mu) / var
     # Gamma(a, b) prior on the noise variance; in log noise its log density is a log(noise) - b noise.
     nll -= NOISE_PRIOR[0] * theta[-1] - NOISE_PRIOR[1] * noise
     grad[-1] -= NOISE_PRIOR[0] - NOISE_PRIOR[1] * noise
@@ -189,15 +211,16 @@ def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple
 
 
 def fit_hyper(x: np.ndarray, y: np.ndarray, starts: list[Hyper], max_iter: int = 50, gtol: float = 1e-2,
-              categorical: np.ndarray | None = None) -> Hyper:
+              categorical: np.ndarray | None = None, prior: str = "hvarfner") -> Hyper:
     """MAP hyperparameters from each start with L-BFGS-B; the best end wins.
-    ``categorical`` marks the dimensions under the Hamming kernel."""
+    ``categorical`` marks the dimensions under the Hamming kernel; ``prior``
+    is the length-scale prior (``PRIORS``)."""
     d2 = coordinate_sq_diffs(x, categorical)
     bounds = _bounds(x.shape[1])
     best, best_val = starts[0], math.inf
     for start in starts:
         theta0 = np.clip(start.to_theta(), [b[0] for b in bounds], [b[1] for b in bounds])
-        res = minimize(neg_log_posterior, theta0, args=(d2, y), jac=True, method="L-BFGS-B", bounds=bounds,
+        res = minimize(neg_log_posterior, theta0, args=(d2, y, prior), jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": max_iter, "gtol": gtol})
         if np.isfinite(res.fun) and res.fun < best_val:
             best, best_val = Hyper.from_theta(res.x), res.fun
