@@ -185,7 +185,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
                           wall_time=wall)
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
     _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum,
-                 data=data_hashes(task.data_files()))
+                 data=data_hashes(task.data_files()), method_info=method.describe())
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
@@ -416,7 +416,7 @@ def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) ->
 
 
 def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None,
-                 data: dict[str, str] | None = None) -> None:
+                 data: dict[str, str] | None = None, method_info: dict[str, Any] | None = None) -> None:
     folder = recording.folder
     if folder.has_run():
         info = folder.read_info()
@@ -426,6 +426,7 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
                        study=labels.get("study"), task=labels.get("task"), method=labels.get("method"))
     info.status, info.environment, info.error = "running", environment(), None
     info.optimum, info.optimum_recorded = optimum, True  # for regret in the analysis
+    info.method_info = strict_json(method_info or {})  # its library and version, whether it is deterministic
     if data:
         info.data = data  # SHA-256 of the task's data files: a resume must read the same
     if resumed:
