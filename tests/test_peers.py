@@ -7,7 +7,10 @@ An adapter whose library is not installed is skipped with the sentence it stops 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import math
 import subprocess
 import sys
 
@@ -100,3 +103,27 @@ def test_verify_reports_a_method_that_says_it_is_not_deterministic_as_such(hpobe
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not deterministic" in done.stdout and "differs at trial 1" in done.stdout
     assert "0 differs" in done.stdout and "1 not deterministic" in done.stdout
+
+
+class HalfFailing(testing.MixedTask):
+    """MixedTask whose left half of ``x`` fails (nan loss)."""
+
+    def evaluate(self, trial, seed):
+        result = super().evaluate(trial, seed)
+        return dataclasses.replace(result, loss=math.nan) if trial.config["x"] < 0.5 else result
+
+
+@pytest.mark.parametrize("name", PEERS)
+def test_failed_trials_are_told_and_the_run_goes_on(name):
+    out = run(make_method(name), HalfFailing(), seed=0, budget=Budget(evals=EVALS), workers=2)
+    statuses = [r["status"] for r in out.records]
+    assert len(statuses) == EVALS and "failed" in statuses and "ok" in statuses, statuses
+
+
+def test_hyperopt_tpe_past_its_start_keeps_the_contract():
+    make_method("hyperopt_tpe")  # skips when hyperopt is missing
+    from hpobench.methods.peers.hyperopt import Hyperopt
+
+    made = functools.partial(Hyperopt, settings={"n_startup_jobs": 4})
+    testing.check_same_seed_gives_the_same_trials_in_a_fresh_process(made, evals=EVALS)
+    testing.check_resumes_by_replay_to_the_uninterrupted_trials(made, evals=EVALS, workers=3)
