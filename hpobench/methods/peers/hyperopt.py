@@ -104,7 +104,7 @@ class Hyperopt(Method):
     def _config(self, vals: dict[str, Any]) -> Config:
         return self.space.translate(
             on_float=lambda name, p: min(max(float(vals[name]), p.low), p.high),  # exp(log(high)) may round over
-            on_int=lambda name, p: min(max(int(round(vals[name])), p.low), p.high),
+            on_int=lambda name, p: min(max(round(float(vals[name])), p.low), p.high),
             on_categorical=lambda name, p: p.choices[int(vals[name])])
 
     def describe(self) -> dict[str, Any]:
