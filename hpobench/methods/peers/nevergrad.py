@@ -47,8 +47,12 @@ class Nevergrad(Method):
     with ``random_state = np.random.RandomState(seed)`` before the optimiser
     is built, as Nevergrad's documentation says. A failed trial's nan or
     infinite loss is told as it is, and Nevergrad clips it to ``5e20`` (its
-    own handling, with a ``LossTooLargeWarning``). Beyond the library the
-    adapter only clips values to their bounds against round-off.
+    own handling, with a ``LossTooLargeWarning``). Beyond the library: some
+    Nevergrad optimisers (TwoPointsDE among them) also draw from numpy's
+    global generator, so every call into Nevergrad runs with a global stream
+    of the adapter's own, seeded from the method's generator, and the global
+    state is put back on return (``_library.OwnGlobalNumpy``); values are
+    clipped to their bounds against round-off.
 
     Args:
         space, fidelity, rng: supplied by the runner.
@@ -68,24 +72,30 @@ class Nevergrad(Method):
             if not (_positive_int(value) or (value is None and name == "budget_evals")):
                 raise UserError(f"method.{name} must be a positive integer, got {value!r}.")
         self.optimizer_name = optimizer
-        param = parametrization(ng, space)
-        param.random_state = np.random.RandomState(_library.seed_from(rng))
+        self._numpy = _library.OwnGlobalNumpy(_library.seed_from(rng))  # some of Nevergrad draws from np.random
+        seed = _library.seed_from(rng)
         try:
-            self.optimizer = ng.optimizers.registry[optimizer](parametrization=param, budget=budget_evals,
-                                                                num_workers=num_workers)
+            with self._numpy:
+                param = parametrization(ng, space)
+                param.random_state = np.random.RandomState(seed)
+                self.optimizer = ng.optimizers.registry[optimizer](parametrization=param, budget=budget_evals,
+                                                                    num_workers=num_workers)
         except ValueError as error:  # e.g. a sequential optimiser with num_workers > 1
             raise UserError(f"Nevergrad's {optimizer} cannot run this way ({error}); choose another "
                             f"method.optimizer or fewer workers.") from None
         self._candidates: dict[int, Any] = {}  # asked, not yet told
 
     def ask(self) -> Trial:
-        candidate = self.optimizer.ask()
-        trial = self.new_trial(self._config(candidate.value))
+        with self._numpy:
+            candidate = self.optimizer.ask()
+            config = self._config(candidate.value)
+        trial = self.new_trial(config)
         self._candidates[trial.id] = candidate
         return trial
 
     def tell(self, trial: Trial, result: Result) -> None:
-        self.optimizer.tell(self._candidates.pop(trial.id), float(result.loss))
+        with self._numpy:
+            self.optimizer.tell(self._candidates.pop(trial.id), float(result.loss))
 
     def _config(self, value: dict[str, Any]) -> Config:
         return self.space.translate(
