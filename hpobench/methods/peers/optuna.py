@@ -79,7 +79,8 @@ class Optuna(Method):
 
     def ask(self) -> Trial:
         asked = self.study.ask(self._distributions)
-        trial = self.new_trial({name: asked.params[name] for name in self.space.names})
+        params = asked.params  # a deep copy on every access
+        trial = self.new_trial({name: params[name] for name in self.space.names})
         self._running[trial.id] = asked
         return trial
 
