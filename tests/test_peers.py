@@ -23,7 +23,7 @@ from hpobench import Budget, UserError, run, testing
 from hpobench.storage import deterministic_part
 
 PEERS = [m for m in method_configs() if is_peer(getattr(m, "values", [m])[0])]
-EVALS = 14  # past every adapter's random start but hyperopt's (20; test_hyperopt_tpe_past_its_start)
+EVALS = 12  # past every adapter's random start (10) but hyperopt's (20; test_hyperopt_tpe_past_its_start)
 
 
 def make_method(name: str):
