@@ -92,7 +92,7 @@ class Skopt(Method):
         if not result.failed:
             xs, ys = [x, *self._held], [float(result.loss)] * (1 + len(self._held))
             if self._held:  # the held-back failures get the worst loss, which is now this one or higher
-                ys[1:] = [max(float(result.loss), *told)] * len(self._held)
+                ys[1:] = [max([float(result.loss), *told])] * len(self._held)
             self._held = []
             self.optimizer.tell(xs, ys)
         elif told:
