@@ -37,6 +37,9 @@ class RunInfo:
         start: when the run was first started (UTC, ISO 8601).
         status: running, interrupted, failed or finished.
         environment: versions, git commit, host, platform, argv of the last start.
+        method_info: ``Method.describe()`` at the last start: the method's
+            class, the library and version an adapter drives, and whether the
+            method is ``deterministic`` (``verify`` reads it).
         optimum: the task's known optimum (None: unknown), for regret.
         optimum_recorded: whether the file holds ``optimum`` (runs made before
             it was recorded do not; the analysis fills it in from the task).
@@ -66,6 +69,7 @@ class RunInfo:
     task: str | None = field(default=None, metadata=_WHEN_SET)
     method: str | None = field(default=None, metadata=_WHEN_SET)
     environment: dict[str, Any] = field(default_factory=dict)
+    method_info: dict[str, Any] = field(default_factory=dict, metadata=_WHEN_SET)
     optimum: float | None = None
     optimum_recorded: bool = field(default=True, metadata=_NOT_ON_DISK)
     data: dict[str, str] = field(default_factory=dict, metadata=_WHEN_SET)

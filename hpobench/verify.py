@@ -7,7 +7,10 @@ its ``run.json`` (in memory, nothing is written) and compared with its
 ``trials.jsonl``, leaving out the wall-clock fields. Prints one line per run
 (identical / differs at trial k, in which fields / could not run, and why /
 refused) and exits with status 1 when any run differs or could not be
-checked, or when nothing was checked. A run.json names the code that
+checked, or when nothing was checked. A run whose method says it is not
+deterministic (``method_info`` in run.json: its library keeps same-seed runs
+from being identical) and that differs is reported as ``not deterministic``,
+not as a damaged record, and does not fail the check. A run.json names the code that
 rebuilds its run, so only task and method classes of hpobench and of
 registered plugins are built (``hpobench.trust``); ``--trust`` lifts that
 and is dangerous with a folder from someone else.
@@ -86,6 +89,9 @@ def check_one(path: Path, trust: bool = False) -> dict[str, str]:
     if not difference and edited:
         difference = "trials.jsonl no longer matches the fingerprint in run.json"
     scope = " (measured costs: configs and losses compared)" if fields else ""
+    if difference and info.method_info.get("deterministic") is False:  # its library, not the records, differs
+        return {"verdict": "not deterministic", "detail": f"{info.method_info.get('library') or 'the method'} "
+                f"keeps same-seed runs from being identical ({difference}){scope}{notes}"}
     if difference:
         return {"verdict": "differs", "detail": difference + scope + notes}
     return {"verdict": "identical", "detail": f"{len(rerun)} trials{scope}{notes}"}
@@ -149,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         verdicts = list(pool.map(lambda path: check_in_fresh_process(path, args.trust), finished))
     width = max(len(str(p.relative_to(args.folder))) for p in runs)
     for path, verdict in zip(finished, verdicts):
-        print(f"{path.relative_to(args.folder)!s:<{width}}  {verdict['verdict']:<13}  {verdict['detail']}")
+        print(f"{path.relative_to(args.folder)!s:<{width}}  {verdict['verdict']:<17}  {verdict['detail']}")
     for path in sorted(set(runs) - {p for p in runs if RunFolder(p).is_finished()}):
-        print(f"{path.relative_to(args.folder)!s:<{width}}  {'not finished':<13}  not checked")
-    counts = {v: sum(x["verdict"] == v for x in verdicts) for v in ("identical", "differs", "could not run", "refused")}
+        print(f"{path.relative_to(args.folder)!s:<{width}}  {'not finished':<17}  not checked")
+    counts = {v: sum(x["verdict"] == v for x in verdicts)
+              for v in ("identical", "differs", "could not run", "refused", "not deterministic")}
     print(", ".join(f"{n} {v}" for v, n in counts.items()))
     if not verdicts:
         print(f"Nothing was checked: no run below {args.folder} is finished.", file=sys.stderr)

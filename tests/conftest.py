@@ -18,10 +18,18 @@ TESTS = Path(__file__).resolve().parent
 BUILD_ENVS = os.environ.get("HPOBENCH_TEST_ENVS") == "1"
 
 
-def method_configs() -> list:
+def is_peer(name: str) -> bool:
+    """Whether conf/method/<name>.yaml is an adapter of another library (hpobench/methods/peers/)."""
+    target = OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml").get("_target_", "")
+    return target.startswith("hpobench.methods.peers.")
+
+
+def method_configs(peers: bool = True) -> list:
     """The names in conf/method/; those that run in their own environment (their YAML lists requirements,
-    built on first use by downloading packages) are skipped unless HPOBENCH_TEST_ENVS=1."""
-    names = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml"))
+    built on first use by downloading packages) are skipped unless HPOBENCH_TEST_ENVS=1. ``peers=False``
+    leaves out the adapters of other libraries (tests/test_peers.py runs the contract on them, with tiny
+    budgets)."""
+    names = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml") if peers or not is_peer(p.stem))
     skip = pytest.mark.skipif(not BUILD_ENVS, reason="runs in its own environment, built by downloading "
                                                      "packages; set HPOBENCH_TEST_ENVS=1 to include it")
     own_env = {n for n in names if OmegaConf.load(ROOT / "conf" / "method" / f"{n}.yaml").get("requirements")}

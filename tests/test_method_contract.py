@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from hpobench import testing
 
-METHODS = method_configs()
+METHODS = method_configs(peers=False)  # the adapters: tests/test_peers.py
 
 
 def make_method(name: str):

@@ -41,3 +41,27 @@ def describe(method: Any, library: str, distribution: str, *, deterministic: boo
     kind = type(method)
     return {"class": f"{kind.__module__}.{kind.__qualname__}", "library": library,
             "library_version": version_of(distribution), "deterministic": deterministic}
+
+
+class OwnGlobalNumpy:
+    """A stream of numpy's *global* generator of the adapter's own, for a library that draws from it.
+
+    ``with own:`` swaps numpy's global state for this stream's on entry and
+    back on exit, so the library's draws are seeded from the method's
+    generator and the global state that other code sees after the call is
+    what it was before (not thread-safe: the runner calls methods from one
+    thread).
+    """
+
+    def __init__(self, seed: int):
+        self._state = np.random.RandomState(seed).get_state()
+        self._outside: Any = None
+
+    def __enter__(self) -> OwnGlobalNumpy:
+        self._outside = np.random.get_state()
+        np.random.set_state(self._state)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._state = np.random.get_state()
+        np.random.set_state(self._outside)
