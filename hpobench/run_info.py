@@ -37,6 +37,8 @@ class RunInfo:
         start: when the run was first started (UTC, ISO 8601).
         status: running, interrupted, failed or finished.
         environment: versions, git commit, host, platform, argv of the last start.
+        space: the task's search space as data (``Space.as_data``), so that
+            readers know each parameter's kind, bounds and scale.
         method_info: ``Method.describe()`` at the last start: the method's
             class, the library and version an adapter drives, and whether the
             method is ``deterministic`` (``verify`` reads it).
@@ -70,6 +72,7 @@ class RunInfo:
     method: str | None = field(default=None, metadata=_WHEN_SET)
     environment: dict[str, Any] = field(default_factory=dict)
     method_info: dict[str, Any] = field(default_factory=dict, metadata=_WHEN_SET)
+    space: list[dict[str, Any]] = field(default_factory=list, metadata=_WHEN_SET)
     optimum: float | None = None
     optimum_recorded: bool = field(default=True, metadata=_NOT_ON_DISK)
     data: dict[str, str] = field(default_factory=dict, metadata=_WHEN_SET)

@@ -185,7 +185,7 @@ def _run_in_folder(method: Method, task: Task, plan: Plan, recording: Recording,
     task.attach(folder.path)  # before any writing: a task may still refuse the run (missing data)
     _write_start(recording, plan.seed, resumed=bool(recorded), optimum=task.optimum,
                  data=data_hashes(task.data_files()), needs=(method.requires, task.capabilities()),
-                 method_info=method.describe())
+                 method_info=method.describe(), space=task.space.as_data())
     for name, text in recording.files.items():
         write_atomic(folder.path / name, text)
     try:
@@ -440,7 +440,7 @@ def _check_same_data(folder: RunFolder, recorded: dict[str, str], task: Task) ->
 
 def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float | None = None,
                  data: dict[str, str] | None = None, needs: tuple[Any, Any] | None = None,
-                 method_info: dict[str, Any] | None = None) -> None:
+                 method_info: dict[str, Any] | None = None, space: list[dict[str, Any]] | None = None) -> None:
     folder = recording.folder
     if folder.has_run():
         info = folder.read_info()
@@ -453,6 +453,7 @@ def _write_start(recording: Recording, seed: int, resumed: bool, optimum: float 
     if needs is not None:  # what the method requires and what the task has, for the analysis (runs.inventory)
         info.requires, info.capabilities = sorted(needs[0]), sorted(needs[1])
     info.method_info = strict_json(method_info or {})  # its library and version, whether it is deterministic
+    info.space = strict_json(space or [])  # kinds, bounds and log scales, for readers that build no task
     if data:
         info.data = data  # SHA-256 of the task's data files: a resume must read the same
     if resumed:

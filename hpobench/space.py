@@ -276,6 +276,14 @@ class Space:
         visitors = {Float: on_float, Int: on_int, Categorical: on_categorical}
         return {name: visitors[type(param)](name, param) for name, param in self.params.items()}
 
+    def as_data(self) -> list[dict[str, Any]]:
+        """The space as plain JSON data, in space order: what a worker process and ``run.json`` hold."""
+        return list(self.translate(
+            on_float=lambda name, p: {"name": name, "kind": "float", "low": p.low, "high": p.high, "log": p.log},
+            on_int=lambda name, p: {"name": name, "kind": "int", "low": p.low, "high": p.high, "log": p.log},
+            on_categorical=lambda name, p: {"name": name, "kind": "categorical", "choices": list(p.choices)},
+        ).values())
+
     @property
     def n_choices(self) -> np.ndarray:
         """Per dimension, the number of choices of a categorical; 0 for a Float or Int."""

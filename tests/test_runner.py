@@ -299,3 +299,11 @@ def test_a_run_killed_among_trials_that_end_at_the_sim_time_limit_resumes_to_the
     assert resumed.replayed == len(whole.records) - 2
     assert strip_times(folder.read_trials()) == strip_times(whole.records) == strip_times(resumed.records)
     assert [r["sim_end"] for r in whole.records].count(10.0) == 4
+
+
+def test_run_json_records_the_space_as_data(tmp_path):
+    folder = RunFolder(tmp_path / "run")
+    run(RandomSearch, Branin(), seed=0, budget=Budget(evals=3), folder=folder)
+    assert folder.read_info().space == Branin().space.as_data() == [
+        {"name": "x1", "kind": "float", "low": -5.0, "high": 10.0, "log": False},
+        {"name": "x2", "kind": "float", "low": 0.0, "high": 15.0, "log": False}]

@@ -44,6 +44,12 @@ CAPTION = (f"Curves: regret on a log axis where the task's optimum is known, els
            f"from the lowest final value to the highest value at {ZOOM_FROM:.0%} of the budget.")
 
 
+def regret_floor(regrets: np.ndarray) -> float:
+    """Where a regret of 0 is drawn on a panel's log axis: ``REGRET_FLOOR`` x its smallest positive regret."""
+    positive = regrets[np.isfinite(regrets) & (regrets > 0)]
+    return float(REGRET_FLOOR * positive.min()) if positive.size else REGRET_FLOOR_ALONE
+
+
 def _title(ax, label: str) -> None:
     """A panel title that fits its panel: a long label (``tabular,metric=...``) wraps after commas, at most
     three lines, the rest cut with an ellipsis."""
@@ -113,9 +119,7 @@ def curves_figure(curves: list[GridCurves], optima: dict[tuple[str, str], float 
         optimum = optima.get((c.study, c.task)) if column == "incumbent" else None
         floor = None
         if optimum is not None:
-            regrets = c.values[column] - optimum
-            positive = regrets[np.isfinite(regrets) & (regrets > 0)]
-            floor = REGRET_FLOOR * positive.min() if positive.size else REGRET_FLOOR_ALONE
+            floor = regret_floor(c.values[column] - optimum)
         step = max(len(c.grid) // MARKS_PER_CURVE, 1)
         finals, early = [], []
         for i, method in enumerate(c.methods()):

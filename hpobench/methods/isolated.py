@@ -37,15 +37,6 @@ WORKER = DRIVERS / "worker.py"
 _DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")  # ours would leak into the worker
 
 
-def describe_space(space: Space) -> list[dict[str, Any]]:
-    """The space as plain JSON data for a worker, in the space's order."""
-    described = space.translate(
-        on_float=lambda name, p: {"name": name, "kind": "float", "low": p.low, "high": p.high, "log": p.log},
-        on_int=lambda name, p: {"name": name, "kind": "int", "low": p.low, "high": p.high, "log": p.log},
-        on_categorical=lambda name, p: {"name": name, "kind": "categorical", "choices": list(p.choices)})
-    return list(described.values())
-
-
 class IsolatedMethod(Method):
     """A method driven in a worker process inside its own virtual environment.
 
@@ -85,7 +76,7 @@ class IsolatedMethod(Method):
         self.env = ensure_env(self.requirements, label=f"the method driven by {self.driver}")
         self._start_message = {
             "op": "start", "driver": self.driver, "paths": [str(Path(p).resolve()) for p in paths],
-            "space": describe_space(space), "seed": int(rng.integers(2**31 - 1)), "settings": dict(settings or {}),
+            "space": space.as_data(), "seed": int(rng.integers(2**31 - 1)), "settings": dict(settings or {}),
             "fidelity": None if fidelity is None else {"name": fidelity.name, "min": fidelity.min,
                                                        "max": fidelity.max, "integer": fidelity.integer}}
         self._running: _Worker | None = None

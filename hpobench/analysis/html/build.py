@@ -48,9 +48,10 @@ def write(study: str, inv: Inventory, trials: pd.DataFrame, tr: pd.DataFrame, op
     for i, r in enumerate(with_trials.itertuples(index=False)):
         labels = {"study": study, "task": r.task, "method": r.method, "seed": int(r.seed)}
         index.append({"label": f"{r.task} / {r.method} / seed {r.seed}", "status": r.status})
-        records = RunFolder(Path(r.path)).read_trials()
+        folder = RunFolder(Path(r.path))
+        records, space = folder.read_trials(), folder.read_info().space
         blocks.append(f'<script type="application/octet-stream" id="run-{i}">'
-                      f"{pack(payload(records, labels, optima.get(r.task)))}</script>")
+                      f"{pack(payload(records, labels, optima.get(r.task), space))}</script>")
     body = _body(study, inv, runs, ids, sorted(data["curves"]), index, trials, tr, optima)
     text = render(f"hpobench: {study}", body, [json_block("study-data", data), json_block("run-index", index),
                                                json_block("plotly-template", template()), *blocks])

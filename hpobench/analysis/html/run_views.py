@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hpobench.analysis.html.importance import ped_anova
-from hpobench.analysis.html.space import infer
+from hpobench.analysis.html.space import infer, recorded
 from hpobench.analysis.lineage import surviving_lineages
 from hpobench.trial import Record
 
@@ -30,11 +30,12 @@ def _num(value: Any, digits: int = 4) -> float | None:
     return value if isinstance(value, int) else float(f"{value:.{digits}g}")
 
 
-def payload(records: list[Record], labels: dict[str, Any], optimum: float | None) -> dict[str, Any]:
-    """What the run page needs of one run, as JSON-ready data."""
+def payload(records: list[Record], labels: dict[str, Any], optimum: float | None,
+            space: object = None) -> dict[str, Any]:
+    """What the run page needs of one run, as JSON-ready data; ``space``: run.json's, when it has one."""
     names = sorted({k for r in records for k in r.config})
     columns = {k: [r.config.get(k) for r in records] for k in names}
-    params = infer(columns)
+    params = recorded(space, names) or infer(columns)
     losses = np.array([r.loss if r.status == "ok" and r.loss is not None else np.nan for r in records], dtype=float)
     config = {}
     for p in params:

@@ -1,8 +1,10 @@
-"""What the report knows of a run's search space: inferred from the configurations it tried.
+"""What the report knows of a run's search space: as run.json records it, or inferred from the trials.
 
-run.json does not hold the space, and the report builds no task from a
-results folder (reading one never runs code), so each parameter's kind and
-scale come from the values in trials.jsonl: text or booleans are categories
+run.json holds the space as data (``Space.as_data``) since that field was
+added; the report reads it from there (``recorded``). For older runs, since
+the report builds no task from a results folder (reading one never runs
+code), each parameter's kind and scale come from the values in
+trials.jsonl (``infer``): text or booleans are categories
 (in sorted order), integers and floats numbers, and a positive parameter
 whose values span more than ``LOG_SPAN`` times (the rule of
 ``hpobench.analysis.lineage``) and sit more evenly on a log scale than on a
@@ -45,6 +47,30 @@ class ParamInfo:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "log": self.log, "choices": [str(c) for c in self.choices]}
+
+
+def recorded(space: object, names: list[str]) -> list[ParamInfo] | None:
+    """The parameters ``names`` as run.json's ``space`` describes them, or None when it does not describe them
+    all in the expected form (a run made before the field existed, or a file edited by hand)."""
+    if not isinstance(space, list):
+        return None
+    described = {}
+    for item in space:
+        try:
+            name, kind = item["name"], item["kind"]
+            if kind == "categorical":
+                described[name] = ParamInfo(name, kind, choices=tuple(_key(c) for c in item["choices"]))
+            elif kind in ("float", "int"):
+                low, high = float(item["low"]), float(item["high"])
+                log = item["log"] is True
+                if not (math.isfinite(low) and math.isfinite(high) and low <= high and (low > 0 or not log)):
+                    return None
+                described[name] = ParamInfo(name, kind, log, low, high)
+            else:
+                return None
+        except (KeyError, TypeError, ValueError):
+            return None
+    return [described[n] for n in names] if all(n in described for n in names) else None
 
 
 def infer(columns: dict[str, list]) -> list[ParamInfo]:

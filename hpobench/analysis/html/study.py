@@ -2,7 +2,7 @@
 
 Curves reuse the static figures' computations: ``curves.grid_curves`` puts
 every run of a task on one grid, ``stats.band`` gives the median and
-quartiles, ``plots.REGRET_FLOOR`` keeps a regret of 0 off the bottom of a
+quartiles, ``plots.regret_floor`` keeps a regret of 0 off the bottom of a
 log axis, and ``style.method_styles`` gives each method the colour it has in
 the PDF figures. Seeds are drawn as thin lines under the bands (thinned to
 ``SEED_POINTS`` points) so hovering names the method, seed and value; with
@@ -19,7 +19,7 @@ import pandas as pd
 
 from hpobench.analysis import cost, tables
 from hpobench.analysis.curves import AXES, AXIS_NAMES, final, grid_curves, ranks_over_time
-from hpobench.analysis.plots import REGRET_FLOOR
+from hpobench.analysis.plots import regret_floor
 from hpobench.analysis.stats import band
 from hpobench.analysis.style import MethodStyle
 
@@ -52,11 +52,12 @@ def curve_figures(tr: pd.DataFrame, optima: dict[str, float | None], has_fidelit
 def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
     traces = []
     thin = np.unique(np.linspace(0, len(c.grid) - 1, SEED_POINTS).round().astype(int))
+    floor = None if optimum is None else regret_floor(c.values["incumbent"] - optimum)  # as the static figures
     for method in c.methods():
         style, mask = styles[method], (c.runs["method"] == method).to_numpy()
         values = c.of(method)
-        if optimum is not None:
-            values = np.maximum(values - optimum, REGRET_FLOOR)
+        if floor is not None:
+            values = np.maximum(values - optimum, floor)
         past = c.grid > c.runs.loc[mask, "end"].max()
         centre, low, high = (np.where(past, np.nan, v) for v in band(values, "iqr"))
         x = _round(c.grid)
