@@ -51,6 +51,10 @@ class Ax(Method):
 
     def __init__(self, space: Space, fidelity: Fidelity | None, rng: np.random.Generator, *, quiet: bool = True):
         super().__init__(space, fidelity, rng)
+        # imported here, so that a missing library stops the run before anything is written
+        self._client_module = _library.load("ax.api.client", extra="ax", distribution="ax-platform")
+        self._configs = _library.load("ax.api.configs", extra="ax", distribution="ax-platform")
+        self._logger = _library.load("ax.utils.common.logger", extra="ax", distribution="ax-platform")
         self.seed = _library.seed_from(rng)
         self.quiet = bool(quiet)
         self._client: Any = None
@@ -82,12 +86,10 @@ class Ax(Method):
             self.client.complete_trial(index, raw_data={OBJECTIVE: float(result.loss)})
 
     def _build(self) -> Any:
-        client_module = _library.load("ax.api.client", extra="ax", distribution="ax-platform")
-        configs = _library.load("ax.api.configs", extra="ax", distribution="ax-platform")
+        configs = self._configs
         if self.quiet:  # Ax's own way: the level of the stream handler its loggers print through
-            _library.load("ax.utils.common.logger", extra="ax", distribution="ax-platform").set_stderr_log_level(
-                logging.WARNING)
-        client = client_module.Client(random_seed=self.seed)
+            self._logger.set_stderr_log_level(logging.WARNING)
+        client = self._client_module.Client(random_seed=self.seed)
         client.configure_experiment(parameters=list(self.space.translate(
             on_float=lambda n, p: configs.RangeParameterConfig(
                 name=n, bounds=(float(p.low), float(p.high)), parameter_type="float",

@@ -79,6 +79,11 @@ class SMAC(Method):
         self.facade = facade
         self.n_trials = n_trials
         self.requires = frozenset({"fidelity"}) if facade in MULTI_FIDELITY else frozenset()
+        # imported here, so that a missing library stops the run before anything is written
+        self._lib = _library.load("smac", extra="smac")
+        self._configspace = _library.load("ConfigSpace", extra="smac")
+        self._runhistory = _library.load("smac.runhistory", extra="smac")
+        self._exhausted = _library.load("smac.main.exceptions", extra="smac").ConfigurationSpaceExhaustedException
         self.seed = _library.seed_from(rng)
         self._smac: Any = None
         self._infos: dict[int, Any] = {}  # our trial id -> SMAC's TrialInfo, while pending
@@ -97,7 +102,7 @@ class SMAC(Method):
     def ask(self) -> Trial | None:
         try:
             info = self.smac.ask()
-        except StopIteration:  # the intensifier has nothing more to hand out
+        except (StopIteration, self._exhausted):  # every configuration has been tried: SMAC is done
             return None
         config = self._decode(info.config)
         fidelity = self._fidelity_of(info.budget)
@@ -108,7 +113,7 @@ class SMAC(Method):
         return trial
 
     def tell(self, trial: Trial, result: Result) -> None:
-        runhistory = _library.load("smac.runhistory", extra="smac")
+        runhistory = self._runhistory
         info = self._infos.pop(trial.id)
         if result.failed:
             value = runhistory.TrialValue(cost=self.smac.scenario.crash_cost, time=result.cost,
@@ -119,8 +124,7 @@ class SMAC(Method):
         self.smac.tell(info, value, save=False)
 
     def _build(self) -> Any:
-        smac_module = _library.load("smac", extra="smac")
-        configspace = _library.load("ConfigSpace", extra="smac")
+        smac_module, configspace = self._lib, self._configspace
         cs = configspace.ConfigurationSpace(seed=self.seed)
         cs.add(list(self.space.translate(
             on_float=lambda n, p: configspace.Float(n, (p.low, p.high), log=p.log),
@@ -139,7 +143,8 @@ class SMAC(Method):
         if self.facade != "hyperband":  # HB samples at random: no acquisition to maximise
             maximizer = facade.get_acquisition_maximizer(scenario)
             maximizer._local_search = _first_occurrence_local_search(maximizer._local_search)
-        return facade(scenario, _never_called, overwrite=True, logging_level=False,
+        target = _never_called_at_budget if self.facade in MULTI_FIDELITY else _never_called
+        return facade(scenario, target, overwrite=True, logging_level=False,
                       **({"acquisition_maximizer": maximizer} if maximizer is not None else {}))
 
     def _decode(self, configuration: Any) -> dict[str, Any]:
@@ -156,8 +161,13 @@ class SMAC(Method):
         return float(round(value)) if self.fidelity.integer else value
 
 
-def _never_called(config: Any, seed: int = 0, budget: float | None = None) -> float:
+def _never_called(config: Any, seed: int = 0) -> float:
     """The facade's target function: the runner evaluates trials, SMAC only asks and is told."""
+    raise UserError("SMAC's target function is never called through ask/tell.")
+
+
+def _never_called_at_budget(config: Any, seed: int = 0, budget: float | None = None) -> float:
+    """The multi-fidelity facades' target function (SMAC checks that it takes a budget)."""
     raise UserError("SMAC's target function is never called through ask/tell.")
 
 

@@ -79,6 +79,11 @@ class SyneTune(Method):
             raise UserError(f"method.settings {clash} are set by the adapter from the task and the run; "
                             "remove them from method.settings.")
         self.requires = frozenset({"fidelity"}) if scheduler in MULTI_FIDELITY else frozenset()
+        # imported here, so that a missing library stops the run before anything is written
+        self._baselines = _library.load("syne_tune.optimizer.baselines", extra="syne-tune", distribution="syne-tune")
+        self._trial_class = _library.load("syne_tune.backend.trial_status", extra="syne-tune",
+                                          distribution="syne-tune").Trial
+        self._domains = _library.load("syne_tune.config_space", extra="syne-tune", distribution="syne-tune")
         self.seed = _library.seed_from(rng)
         self._numpy_state = np.random.RandomState(_library.seed_from(rng)).get_state()  # Syne Tune's global draws
         self._scheduler: Any = None
@@ -146,10 +151,7 @@ class SyneTune(Method):
         self._continuing.append((st_trial, trial.id, self._next_rung(st_trial, fidelity)))
 
     def _build(self) -> Any:
-        baselines = _library.load("syne_tune.optimizer.baselines", extra="syne-tune", distribution="syne-tune")
-        self._trial_class = _library.load("syne_tune.backend.trial_status", extra="syne-tune",
-                                          distribution="syne-tune").Trial
-        cs = _library.load("syne_tune.config_space", extra="syne-tune", distribution="syne-tune")
+        baselines, cs = self._baselines, self._domains
         config_space = self.space.translate(
             on_float=lambda n, p: (cs.loguniform if p.log else cs.uniform)(p.low, p.high),
             on_int=lambda n, p: (cs.lograndint if p.log else cs.randint)(p.low, p.high),
