@@ -31,7 +31,8 @@ What the adapter adds, and why:
 * SMAC writes its scenario into an output folder: it goes into a temporary
   folder removed with the method, and ``tell`` is called with
   ``save=False``, so nothing reaches the results. SMAC's ``logging_level``
-  is ``False`` so that it does not reconfigure the process's root logger.
+  is ``False`` so that it does not reconfigure the process's root logger;
+  with ``quiet`` (the default) its ``smac`` loggers print warnings only.
 * ``n_trials`` is SMAC's planning horizon (its initial designs take a
   fraction of it); the runner's budget is what stops the run.
 * ``deterministic=True`` in the scenario: tasks are evaluated with the run's
@@ -41,6 +42,7 @@ What the adapter adds, and why:
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import shutil
 import tempfile
@@ -69,15 +71,17 @@ class SMAC(Method):
         space, fidelity, rng: supplied by the runner.
         facade: ``blackbox``, ``hpo``, ``hyperband`` or ``multi_fidelity``.
         n_trials: SMAC's planning horizon (``Scenario.n_trials``).
+        quiet: SMAC's loggers at WARNING (it logs its brackets and every new incumbent at INFO).
     """
 
     def __init__(self, space: Space, fidelity: Fidelity | None, rng: np.random.Generator, *,
-                 facade: str = "hpo", n_trials: int = 100_000):
+                 facade: str = "hpo", n_trials: int = 100_000, quiet: bool = True):
         super().__init__(space, fidelity, rng)
         _settings.one_of("facade", facade, tuple(FACADES))
         _settings.whole("n_trials", n_trials, 1)
         self.facade = facade
         self.n_trials = n_trials
+        self.quiet = bool(quiet)
         self.requires = frozenset({"fidelity"}) if facade in MULTI_FIDELITY else frozenset()
         # imported here, so that a missing library stops the run before anything is written
         self._lib = _library.load("smac", extra="smac")
@@ -125,6 +129,8 @@ class SMAC(Method):
 
     def _build(self) -> Any:
         smac_module, configspace = self._lib, self._configspace
+        if self.quiet:
+            logging.getLogger("smac").setLevel(logging.WARNING)
         cs = configspace.ConfigurationSpace(seed=self.seed)
         cs.add(list(self.space.translate(
             on_float=lambda n, p: configspace.Float(n, (p.low, p.high), log=p.log),
