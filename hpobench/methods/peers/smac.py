@@ -14,8 +14,12 @@ promotion in its successive halving) is asked with its latest finished trial
 as ``parent``. With ``workers > 1`` the runner asks while trials are
 pending, as SMAC's own parallel runners do: SMAC marks them running and its
 intensifier hands out other configurations (new brackets for HB/MF). A
-failed trial is told with ``StatusType.CRASHED`` and the scenario's crash
-cost, as SMAC's runner does when the target function raises.
+failed trial is told with ``StatusType.CRASHED``, as SMAC's runner does when
+the target function raises, but with the worst finite loss told so far as
+its cost rather than the scenario's default ``crash_cost`` of ``inf``: the
+log-scaled encoder of the random-forest facades turns an infinite cost into
+NaN targets and the forest refuses them (``ValueError: Input y contains
+NaN``). Failures before the first success are told right after it.
 
 What the adapter adds, and why:
 
@@ -92,6 +96,8 @@ class SMAC(Method):
         self._smac: Any = None
         self._infos: dict[int, Any] = {}  # our trial id -> SMAC's TrialInfo, while pending
         self._latest: dict[Any, tuple[int, float]] = {}  # SMAC Configuration -> (trial id, budget) last finished
+        self._worst = -math.inf  # the worst finite loss told so far: the cost of a crashed trial
+        self._crashed: list[tuple[Any, float]] = []  # failures waiting for a finite worst loss
 
     def describe(self) -> dict[str, Any]:
         return _library.describe(self, "smac", "smac")
@@ -117,15 +123,18 @@ class SMAC(Method):
         return trial
 
     def tell(self, trial: Trial, result: Result) -> None:
-        runhistory = self._runhistory
         info = self._infos.pop(trial.id)
         if result.failed:
-            value = runhistory.TrialValue(cost=self.smac.scenario.crash_cost, time=result.cost,
-                                          status=runhistory.StatusType.CRASHED)
+            self._crashed.append((info, result.cost))
         else:
-            value = runhistory.TrialValue(cost=float(result.loss), time=result.cost)
+            self._worst = max(self._worst, float(result.loss))
             self._latest[info.config] = (trial.id, math.inf if trial.fidelity is None else trial.fidelity)
-        self.smac.tell(info, value, save=False)
+            self.smac.tell(info, self._runhistory.TrialValue(cost=float(result.loss), time=result.cost), save=False)
+        if math.isfinite(self._worst):  # crash costs need a finite worst loss (see the module's docstring)
+            for crashed, cost in self._crashed:
+                self.smac.tell(crashed, self._runhistory.TrialValue(
+                    cost=self._worst, time=cost, status=self._runhistory.StatusType.CRASHED), save=False)
+            self._crashed.clear()
 
     def _build(self) -> Any:
         smac_module, configspace = self._lib, self._configspace
