@@ -55,6 +55,8 @@ class Ax(Method):
         self._client_module = _library.load("ax.api.client", extra="ax", distribution="ax-platform")
         self._configs = _library.load("ax.api.configs", extra="ax", distribution="ax-platform")
         self._logger = _library.load("ax.utils.common.logger", extra="ax", distribution="ax-platform")
+        self._exhausted = _library.load("ax.exceptions.core", extra="ax", distribution="ax-platform"
+                                        ).SearchSpaceExhausted
         self.seed = _library.seed_from(rng)
         self.quiet = bool(quiet)
         self._client: Any = None
@@ -70,7 +72,10 @@ class Ax(Method):
         return self._client
 
     def ask(self) -> Trial | None:
-        trials = self.client.get_next_trials(max_trials=1)
+        try:
+            trials = self.client.get_next_trials(max_trials=1)
+        except self._exhausted:  # every point of a finite space has been tried: Ax is done
+            return None
         if not trials:  # Ax waits for results before it generates more
             return None
         (index, parameters), = trials.items()
