@@ -22,7 +22,10 @@ from omegaconf import OmegaConf
 from hpobench import Budget, UserError, run, testing
 from hpobench.storage import deterministic_part
 
-PEERS = [m for m in method_configs() if is_peer(getattr(m, "values", [m])[0])]
+# SMAC3, Ax and Syne Tune have their own file (tests/test_peers_smac_ax_syne.py), with budgets made for them.
+OWN_FILE = ("hpobench.methods.peers.smac.", "hpobench.methods.peers.ax.", "hpobench.methods.peers.syne_tune.")
+PEERS = [m for m in method_configs() if is_peer(name := getattr(m, "values", [m])[0]) and not str(
+    OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml")["_target_"]).startswith(OWN_FILE)]
 EVALS = 12  # past every adapter's random start (10) but hyperopt's (20; test_hyperopt_tpe_past_its_start)
 
 
