@@ -194,7 +194,7 @@ def _chosen_nodes(group: str, base: Any, groups: list[Any], appended_groups: lis
     if given is not None:
         return [(v, configs.compose([*appended_groups, f"{group}={v}"])[group]) for v in _values(given)]
     sweeper = base.hydra.get("sweeper") or {}
-    if group in (sweeper.get("params") or {}) or (group == "task" and "members" in sweeper):
+    if group in (sweeper.get("params") or {}) or (group == "task" and sweeper.get("members")):
         return []  # an experiment's or a suite's sweep chooses them; each run checks its own settings
     return [(base.hydra.runtime.choices[group], base[group])]
 

@@ -100,7 +100,7 @@ def test_multirun_with_submitit_local(hpobench_cli, tmp_path):
         (["workers=0"], "workers must be a positive integer"),
         (["seed=-1"], "seed must be a non-negative integer"),
         (["nosuchkey=1"], "'nosuchkey' is not one of its top-level keys"),
-        (["method=rando"], "choose one of asha, bohb"),
+        (["method=rando"], "choose one of asha, ax, bohb"),
         (["+budgett.evals=5"], "(did you mean budget?)"),
         (["+method.foo=1"], "method=random has no setting 'foo'"),
         (["task=levy", "task.dim=0"], "task.dim must be a positive integer"),

@@ -9,7 +9,7 @@ from hpobench.overrides import check_command_line, overrides_of
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["method=rando"], ["method=rando is not a config in conf/method/", "asha, bohb", "did you mean random?"]),
+    (["method=rando"], ["method=rando is not a config in conf/method/", "asha, ax, bohb", "did you mean random?"]),
     (["task=levyy"], ["task=levyy is not a config in conf/task/", "branin", "did you mean levy?"]),
     (["-m", "method=random,gridd"], ["method=gridd", "did you mean grid?"]),
     (["hydra/launcher=jobliv"], ["of the group hydra/launcher", "submitit_slurm", "did you mean joblib?"]),
