@@ -60,11 +60,13 @@ def overrides_of(argv: list[str]) -> list[str] | None:
     return out
 
 
-def check_command_line(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
-    """Raise a UserError naming the fix for the first override of ``argv`` that hpobench's configs lack."""
+def check_command_line(argv: list[str], conf_dir: Path = CONF_DIR) -> bool:
+    """Raise a UserError naming the fix for the first override of ``argv`` that hpobench's configs lack.
+
+    Returns True when every override was plainly valid from conf/ alone (see ``_plainly_valid``)."""
     overrides = overrides_of(argv)
     if not overrides:
-        return
+        return overrides is not None
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
@@ -79,9 +81,10 @@ def check_command_line(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
                             f"https://hydra.cc/docs/advanced/override_grammar/basic/).") from None
     parsed = parser.parse_overrides(overrides)
     if _plainly_valid(parsed, conf_dir):
-        return  # the common case, told from conf/ alone: Hydra's composition costs ~0.2 s
+        return True  # the common case, told from conf/ alone: Hydra's composition costs ~0.2 s
     with _Configs(conf_dir, [o.input_line for o in parsed if _is_search_path(o.key_or_group)]) as configs:
         _check(parsed, configs)
+    return False
 
 
 def _plainly_valid(parsed: list[Any], conf_dir: Path) -> bool:
