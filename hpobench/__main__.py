@@ -1,6 +1,7 @@
 """``python -m hpobench method=<name> task=<name> ...``: the Hydra entry point."""
 
 import sys
+from contextlib import contextmanager
 
 import hydra
 
@@ -15,7 +16,8 @@ def main(cfg):
     return app.main(cfg)
 
 
-def skip_the_mode_probe() -> None:
+@contextmanager
+def without_the_mode_probe():
     """Spare Hydra its first composition of a plain single run.
 
     ``hydra.main`` composes the config twice: once only to read ``hydra.mode``
@@ -28,8 +30,15 @@ def skip_the_mode_probe() -> None:
     Hydra 1.3 this was checked against; other versions keep the probe."""
     from hydra._internal.hydra import Hydra
 
-    if hydra.__version__.startswith("1.3.") and hasattr(Hydra, "get_mode"):
-        Hydra.get_mode = lambda self, config_name, overrides: None
+    probe = getattr(Hydra, "get_mode", None)
+    if not hydra.__version__.startswith("1.3.") or probe is None:
+        yield
+        return
+    Hydra.get_mode = lambda self, config_name, overrides: None
+    try:
+        yield
+    finally:
+        Hydra.get_mode = probe  # only this command skips it (runpy may run others in the same process)
 
 
 if __name__ == "__main__":
@@ -41,5 +50,7 @@ if __name__ == "__main__":
         print(f"hpobench: error: {error}", file=sys.stderr)
         sys.exit(BAD_INPUT)
     if plain and not any(arg.startswith("-") for arg in argv):
-        skip_the_mode_probe()
-    main()
+        with without_the_mode_probe():
+            main()
+    else:
+        main()
