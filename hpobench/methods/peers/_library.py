@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from importlib import metadata
 from types import ModuleType
 from typing import Any
@@ -29,6 +30,21 @@ def version_of(distribution: str) -> str | None:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
+
+
+def choose(setting: str, value: str, choices: Iterable[str], library: str) -> str:
+    """``value`` when it is one of ``choices``, else one sentence naming them."""
+    if value not in choices:
+        raise UserError(f"method.{setting}={value!r} is not one of {library}'s here; use one of {', '.join(choices)}.")
+    return value
+
+
+def library_settings(settings: dict[str, Any] | None, seed_key: str) -> dict[str, Any]:
+    """The keyword settings handed to the library, which must leave its seed to hpobench."""
+    settings = dict(settings or {})
+    if seed_key in settings:
+        raise UserError(f"method.settings.{seed_key} is set by hpobench from the run's seed; remove it.")
+    return settings
 
 
 def seed_from(rng: np.random.Generator) -> int:

@@ -62,12 +62,8 @@ class Hyperopt(Method):
                  algorithm: str = "tpe", settings: dict[str, Any] | None = None):
         super().__init__(space, fidelity, rng)
         hyperopt = _library.load("hyperopt", extra="hyperopt")
-        if algorithm not in ALGORITHMS:
-            raise UserError(f"method.algorithm={algorithm!r} is not one of hyperopt's here; use one of "
-                            f"{', '.join(ALGORITHMS)}.")
-        settings = dict(settings or {})
-        if "seed" in settings:
-            raise UserError("method.settings.seed is set by hpobench from the run's seed; remove it.")
+        _library.choose("algorithm", algorithm, ALGORITHMS, "hyperopt")
+        settings = _library.library_settings(settings, "seed")
         self.algorithm = algorithm
         self._hyperopt = hyperopt
         self._suggest = functools.partial(getattr(hyperopt, algorithm).suggest, **settings)

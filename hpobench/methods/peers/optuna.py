@@ -57,12 +57,8 @@ class Optuna(Method):
                  sampler: str = "TPESampler", settings: dict[str, Any] | None = None):
         super().__init__(space, fidelity, rng)
         optuna = _library.load("optuna", extra="optuna")
-        if sampler not in SAMPLERS:
-            raise UserError(f"method.sampler={sampler!r} is not one of Optuna's samplers here; use one of "
-                            f"{', '.join(SAMPLERS)}.")
-        settings = dict(settings or {})
-        if "seed" in settings:
-            raise UserError("method.settings.seed is set by hpobench from the run's seed; remove it.")
+        _library.choose("sampler", sampler, SAMPLERS, "Optuna")
+        settings = _library.library_settings(settings, "seed")
         if sampler == "GPSampler":
             _library.load("greenlet", extra="optuna")  # without it GPSampler runs, about twice as slow
         optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -56,12 +56,8 @@ class Skopt(Method):
                  base_estimator: str = "GP", settings: dict[str, Any] | None = None):
         super().__init__(space, fidelity, rng)
         skopt = _library.load("skopt", extra="skopt", distribution="scikit-optimize")
-        if base_estimator not in ESTIMATORS:
-            raise UserError(f"method.base_estimator={base_estimator!r} is not one of scikit-optimize's; use one of "
-                            f"{', '.join(ESTIMATORS)}.")
-        settings = dict(settings or {})
-        if "random_state" in settings:
-            raise UserError("method.settings.random_state is set by hpobench from the run's seed; remove it.")
+        _library.choose("base_estimator", base_estimator, ESTIMATORS, "scikit-optimize")
+        settings = _library.library_settings(settings, "random_state")
         self.base_estimator = base_estimator
         try:
             self.optimizer = skopt.Optimizer(dimensions(skopt, space), base_estimator=base_estimator,
