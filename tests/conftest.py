@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -24,6 +25,18 @@ def is_peer(name: str) -> bool:
     return target.startswith("hpobench.methods.peers.")
 
 
+def peer_library_missing(name: str) -> str | None:
+    """For an adapter whose library is not installed, why its tests skip (the adapter's file is named after the
+    module it imports: hpobench/methods/peers/optuna.py imports optuna); else None."""
+    if not is_peer(name):
+        return None
+    module = OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml")["_target_"].split(".")[3]
+    if importlib.util.find_spec(module) is not None:
+        return None
+    extra = module.replace("_", "-")
+    return f"{name} needs {module}, which is not installed (its extra: pip install -e \".[{extra}]\")"
+
+
 def method_configs(peers: bool = True) -> list:
     """The names in conf/method/; those that run in their own environment (their YAML lists requirements,
     built on first use by downloading packages) are skipped unless HPOBENCH_TEST_ENVS=1. ``peers=False``
@@ -33,7 +46,9 @@ def method_configs(peers: bool = True) -> list:
     skip = pytest.mark.skipif(not BUILD_ENVS, reason="runs in its own environment, built by downloading "
                                                      "packages; set HPOBENCH_TEST_ENVS=1 to include it")
     own_env = {n for n in names if OmegaConf.load(ROOT / "conf" / "method" / f"{n}.yaml").get("requirements")}
-    return [pytest.param(n, marks=skip) if n in own_env else n for n in names]
+    missing = {n: why for n in names if (why := peer_library_missing(n))}
+    return [pytest.param(n, marks=skip) if n in own_env
+            else pytest.param(n, marks=pytest.mark.skip(reason=missing[n])) if n in missing else n for n in names]
 
 
 def cli_env() -> dict[str, str]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NO_ANALYSIS, ROOT, cli_env
+from conftest import NO_ANALYSIS, ROOT, cli_env, peer_library_missing
 from omegaconf import OmegaConf
 
 from hpobench.storage import find_runs
@@ -19,6 +19,8 @@ MF_TASKS = ("mfh3", "mfh6")  # every method in conf/method/ but checkpoint-only 
 def methods_for_multi_fidelity_tasks() -> list[str]:
     names = []
     for path in sorted((ROOT / "conf" / "method").glob("*.yaml")):
+        if peer_library_missing(path.stem):
+            continue  # an adapter whose optional library is not installed here
         target = OmegaConf.load(path)["_target_"]
         module, cls = target.rsplit(".", 1)
         requires = getattr(__import__(module, fromlist=[cls]), cls).requires
