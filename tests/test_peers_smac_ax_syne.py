@@ -181,3 +181,16 @@ def test_run_json_names_the_library_and_its_version(name):
     task = testing.MixedTask()
     described = make_method(name)(space=task.space, fidelity=task.fidelity, rng=method_rng(0)).describe()
     assert described["library"] == module and described["library_version"] and described["deterministic"] is True
+
+
+def test_syne_tune_numbers_outside_their_bounds_come_back_clipped():
+    pytest.importorskip("syne_tune", reason='syne_tune is not installed (pip install -e ".[syne-tune]")')
+    from types import SimpleNamespace
+
+    from hpobench.methods.peers.syne_tune import SyneTune
+    from hpobench.space import Float, Int, Space
+
+    # BOHB's density sampler once gave batch_size=4 for a log-scaled range of 16-512 (LCBench)
+    space = Space({"batch_size": Int(16, 512, log=True), "lr": Float(1e-4, 1e-1, log=True)})
+    decoded = SyneTune._decode(SimpleNamespace(space=space), {"batch_size": 4, "lr": 0.1000000001})
+    assert decoded == {"batch_size": 16, "lr": 0.1}

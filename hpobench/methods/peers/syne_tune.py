@@ -12,6 +12,10 @@ reported result, then ``on_trial_remove`` when the scheduler stops the trial
 * **Space**: ``uniform``/``loguniform`` for floats, ``randint``/``lograndint``
   for integers, ``choice`` for categoricals (over the choices' indices as
   strings, mapped back on the way out, so that choices of any type work).
+  Numbers that come back outside their bounds are clipped to them: float
+  rounding at the bounds, and BOHB's kernel density sampler, which can return
+  a log-scaled integer below its lower bound (batch_size=4 for a range of
+  16-512, seen on LCBench).
 * **Fidelity** (ASHA, BOHB): Syne Tune's ASHA is the stopping variant: a trial
   trains on and reports at every rung (``grace_period * reduction_factor**k``
   up to ``max_t``, here the task's fidelity range), and the scheduler decides
@@ -187,7 +191,7 @@ class SyneTune(Method):
     def _decode(self, config: dict[str, Any]) -> dict[str, Any]:
         return self.space.translate(
             on_float=lambda n, p: min(max(float(config[n]), p.low), p.high),
-            on_int=lambda n, p: int(config[n]),
+            on_int=lambda n, p: min(max(int(config[n]), p.low), p.high),
             on_categorical=lambda n, p: p.choices[int(config[n])])
 
 
