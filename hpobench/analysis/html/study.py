@@ -88,12 +88,17 @@ def _curve(c, optimum: float | None, styles: dict[str, MethodStyle]) -> dict:
 
 
 def _decades(values: np.ndarray) -> dict:
-    """Ticks of a log axis at powers of ten when the values span two decades or more (plotly's default
-    labels 2 and 5 between them too, which reads as a jumble of small numbers); else plotly's."""
+    """Ticks of a log axis: at powers of ten when the values span two decades or more; else at 1, 2 and 5
+    times them (plotly's own choice on a short range labels every digit, a jumble of small numbers)."""
     positive = values[np.isfinite(values) & (values > 0)]
-    if len(positive) and np.log10(positive.max() / positive.min()) >= 2:
+    if not len(positive):
+        return {}
+    if np.log10(positive.max() / positive.min()) >= 2:
         return {"dtick": 1, "exponentformat": "power"}
-    return {}
+    low, high = np.floor(np.log10(positive.min())), np.ceil(np.log10(positive.max()))
+    ticks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if positive.min() / 2 <= t <= positive.max() * 2]
+    return {"tickvals": ticks, "ticktext": [f"{t:.3g}" for t in ticks]}
 
 
 def _spread_seeds(last: np.ndarray) -> list[int]:
