@@ -51,11 +51,17 @@ def write_run(path: Path, task: str, method: str, seed: int, trials: int, rng: n
             "error": None, "budget_used": float(i + 1), "sim_start": sim_end[i] - cost[i], "sim_end": sim_end[i],
             "worker": 0, "wall_time": wall[i], "optimizer_time": method_time[i], "info": {},
         }))
+    write_finished(path, lines, task, method, seed, env, optimum)
+
+
+def write_finished(path: Path, lines: list[str], task: str, method: str, seed: int, env: dict,
+                   optimum: float | None) -> None:
+    """A finished run folder of study ``bench`` holding the trial ``lines`` (also used by bench_html_report.py)."""
     path.mkdir(parents=True)
     (path / "trials.jsonl").write_text("\n".join(lines) + "\n")
     info = {"study": "bench", "task": task, "method": method, "seed": seed, "config": {"seed": seed},
             "start": now(), "status": "finished", "environment": env, "optimum": optimum, "end": now(),
-            "stop_reason": "budget.evals", "n_trials": trials}
+            "stop_reason": "budget.evals", "n_trials": len(lines)}
     (path / "run.json").write_text(json.dumps(info, indent=2))
     (path / "done").touch()
 

@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_analysis import write_finished
 
-from hpobench.provenance import environment, now
+from hpobench.provenance import environment
 
 TASKS = {"branin": 0.397887, "hartmann3": -3.862782, "hartmann6": -3.322368, "levy": 0.0}
 METHODS = ("random", "tpe", "gp", "hyperband", "asha")
@@ -61,13 +62,7 @@ def write_run(path: Path, task: str, method: str, seed: int, trials: int, rng: n
             "budget_used": float(np.sum(fidelity[:i + 1]) / 27 if multi else i + 1), "sim_start": float(start),
             "sim_end": float(free[worker]), "worker": worker, "wall_time": float(rng.uniform(1e-4, 2e-4)),
             "optimizer_time": float(rng.uniform(1e-5, 1e-3) * skill), "info": {}}))
-    path.mkdir(parents=True)
-    (path / "trials.jsonl").write_text("\n".join(lines) + "\n")
-    info = {"study": "bench", "task": task, "method": method, "seed": seed, "config": {"seed": seed},
-            "start": now(), "status": "finished", "environment": env, "optimum": TASKS[task], "end": now(),
-            "stop_reason": "budget.evals", "n_trials": trials}
-    (path / "run.json").write_text(json.dumps(info, indent=2))
-    (path / "done").touch()
+    write_finished(path, lines, task, method, seed, env, TASKS[task])
 
 
 def make_folder(root: Path, runs: int, trials: int, seed: int = 0) -> None:
