@@ -2,7 +2,8 @@
 
     python scripts/check_kill_resume.py [--methods optuna_tpe,nevergrad] [--evals 30] [--evals-for smac_bb=20,ax=12]
 
-For each method: ``python -m hpobench method=<m> task=branin seed=0 budget.evals=<n>`` uninterrupted into
+For each method: ``python -m hpobench method=<m> task=branin seed=0 budget.evals=<n>`` (task=mfh3 for the
+methods that need fidelities, which Branin does not have) uninterrupted into
 one folder; the same command into another folder, killed with SIGKILL once its trials.jsonl holds half the
 trials, then started again (it resumes by replaying the records); then the two trials.jsonl are compared
 without their wall-clock fields. Prints a markdown table and exits 1 when any method differs (or finished
@@ -25,13 +26,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from hpobench import testing
 from hpobench.methods import venvs
 from hpobench.storage import deterministic_part
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ROOT / "conf" / "method"
+FIDELITY_TASK = "mfh3"
 RESUMED = re.compile(r"resumed after (\d+) recorded trials")
 
 
@@ -52,9 +56,16 @@ def default_methods() -> list[str]:
     return sorted(p.stem for p in METHODS.glob("*.yaml") if runnable(p.stem))
 
 
+def task_for(name: str) -> str:
+    """Branin, or for a method that needs fidelities (Branin has none) the multi-fidelity Hartmann-3."""
+    config = method_config(name)
+    needs = set(config.get("requires") or ()) or testing.requirements_of(instantiate(config))
+    return FIDELITY_TASK if "fidelity" in needs else "branin"
+
+
 def command(name: str, evals: int, folder: Path) -> list[str]:
-    return [sys.executable, "-m", "hpobench", f"method={name}", "task=branin", "seed=0", f"budget.evals={evals}",
-            f"hydra.run.dir={folder}", "progress=false"]
+    return [sys.executable, "-m", "hpobench", f"method={name}", f"task={task_for(name)}", "seed=0",
+            f"budget.evals={evals}", f"hydra.run.dir={folder}", "progress=false"]
 
 
 def environment() -> dict[str, str]:
@@ -104,16 +115,17 @@ def check(name: str, evals: int, root: Path, timeout: float) -> dict:
     found = RESUMED.search(out)
     info = json.loads((whole / "run.json").read_text())["method_info"]
     same = before is not None and trials_of(whole / "trials.jsonl") == trials_of(killed / "trials.jsonl")
-    return {"method": name, "version": f"{info.get('library', '?')} {info.get('library_version', '?')}",
+    return {"method": name, "task": task_for(name),
+            "version": f"{info.get('library', '?')} {info.get('library_version', '?')}",
             "evals": evals, "before": "ended before the kill" if before is None else before,
             "replayed": int(found.group(1)) if found else 0, "identical": same,
             "seconds": time.monotonic() - start}
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| method | library version | evals | trials before kill | replayed | identical | seconds |",
-             "|---|---|---:|---:|---:|---|---:|"]
-    lines += [f"| {r['method']} | {r['version']} | {r['evals']} | {r['before']} | {r['replayed']} | "
+    lines = ["| method | task | library version | evals | trials before kill | replayed | identical | seconds |",
+             "|---|---|---|---:|---:|---:|---|---:|"]
+    lines += [f"| {r['method']} | {r['task']} | {r['version']} | {r['evals']} | {r['before']} | {r['replayed']} | "
               f"{'yes' if r['identical'] else 'no'} | {r['seconds']:.1f} |" for r in rows]
     return "\n".join(lines)
 
@@ -137,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(check(name, evals_for.get(name, args.evals), Path(tmp), args.timeout))
             except RuntimeError as error:  # the command itself failed: say so in the table and go on
                 print(error, file=sys.stderr)
-                rows.append({"method": name, "version": "?", "evals": evals_for.get(name, args.evals),
-                             "before": "command failed", "replayed": 0, "identical": False, "seconds": 0.0})
+                rows.append({"method": name, "task": task_for(name), "version": "?",
+                             "evals": evals_for.get(name, args.evals), "before": "command failed", "replayed": 0,
+                             "identical": False, "seconds": 0.0})
             print(f"{name}: {'identical' if rows[-1]['identical'] else 'DIFFERS'}", file=sys.stderr, flush=True)
     print(table(rows))
     return 0 if all(r["identical"] for r in rows) else 1
