@@ -15,6 +15,7 @@ environment is already cached (none is built here).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -56,6 +57,7 @@ def default_methods() -> list[str]:
     return sorted(p.stem for p in METHODS.glob("*.yaml") if runnable(p.stem))
 
 
+@functools.cache  # building a method may start a worker in its own environment: once per name
 def task_for(name: str) -> str:
     """Branin, or for a method that needs fidelities (Branin has none) the multi-fidelity Hartmann-3."""
     config = method_config(name)
