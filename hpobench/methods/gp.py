@@ -125,13 +125,22 @@ class GPBO(Method):
             strong baseline for hyperparameter learning in Chalupka, Williams
             & Murray, JMLR 2013), so a fit costs the same at any size; the
             posterior is still conditioned on every trial, exactly.
+        n_roulette: on a space with integers or categoricals, this many more
+            starts of polish and local search, drawn among the candidates with
+            probability proportional to EI (Optuna's GPSampler draws 8 such
+            starts, ``optim_mixed.optimize_acqf_mixed``). 0 (the default):
+            none. On ``mixed_hartmann`` seed 8 at 100 evaluations: regret 0.27
+            with 7, 0.19 with 15, 0.21 with 8 and Optuna's 2048 candidates
+            without perturbations, against 0.31 with 0 and Optuna's worst seed
+            0.10, so it did not rescue that seed and is not the default (not
+            yet run over 20 seeds).
     """
 
     def __init__(self, space, fidelity, rng, n_initial: int = 10, n_candidates: int = 1024, n_local: int = 64,
                  local_scale: float = 0.05, n_polish: int = 3, restart_every: int = 5,
                  discrete_steps: tuple[float, ...] = (0.0, 0.05), local_rounds: int = 10,
                  fit_max: int = 256, n_discrete_starts: int = 5, joint_max: int = 256, int_grid: int = 32,
-                 lengthscale_prior: str = "auto", incumbent: str = "observed"):
+                 lengthscale_prior: str = "auto", incumbent: str = "observed", n_roulette: int = 0):
         super().__init__(space, fidelity, rng)
         self.n_initial = n_initial
         self.n_candidates = n_candidates
@@ -147,6 +156,7 @@ class GPBO(Method):
         self.int_grid = int_grid
         self.lengthscale_prior = lengthscale_prior
         self.incumbent = incumbent
+        self.n_roulette = n_roulette
         self._check_settings()
         self._x: list[np.ndarray] = []
         self._y: list[float] = []
@@ -176,6 +186,7 @@ class GPBO(Method):
         whole("n_discrete_starts", self.n_discrete_starts, 0)
         whole("joint_max", self.joint_max, 0)
         whole("int_grid", self.int_grid, 0)
+        whole("n_roulette", self.n_roulette, 0)
         if self.lengthscale_prior not in ("auto", *PRIORS):
             raise UserError(f"method.lengthscale_prior must be one of auto, {', '.join(PRIORS)}, got "
                             f"{self.lengthscale_prior!r}; fix the method.* setting.")
@@ -257,6 +268,7 @@ class GPBO(Method):
         starts = list(order[: self.n_polish])
         if not free.all():  # also the best candidate of each of a few more discrete settings
             starts += self._other_settings(cands, order, starts, ~free)
+            starts += self._roulette(scores, starts)
         if free.any():
             polished = [self._polish(gp, best, cands[i], free) for i in starts]
         else:
@@ -292,6 +304,21 @@ class GPBO(Method):
                 keys.add(key)
                 extra.append(i)
         return extra
+
+    def _roulette(self, scores: np.ndarray, starts: list) -> list:
+        """Up to ``n_roulette`` more candidates drawn without replacement with
+        probability proportional to EI (Optuna's GPSampler, ``optim_mixed.py``,
+        ``optimize_acqf_mixed``: its starts are the best candidate and a
+        roulette wheel over the rest), so a start can land in a region whose
+        EI is small but not negligible, away from the best trials."""
+        if not self.n_roulette:
+            return []
+        probs = np.exp(scores - scores.max())
+        probs[starts] = 0.0
+        k = min(self.n_roulette, int(np.count_nonzero(probs > 0)))
+        if k == 0:
+            return []
+        return list(self.rng.choice(len(scores), size=k, replace=False, p=probs / probs.sum()))
 
     def _polish(self, gp: GaussianProcess, best: float, start: np.ndarray,
                 free: np.ndarray) -> tuple[float, np.ndarray]:

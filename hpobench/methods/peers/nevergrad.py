@@ -49,9 +49,10 @@ class Nevergrad(Method):
     infinite loss is told as it is, and Nevergrad clips it to ``5e20`` (its
     own handling, with a ``LossTooLargeWarning``). Beyond the library: some
     Nevergrad optimisers (TwoPointsDE among them) also draw from numpy's
-    global generator, so every call into Nevergrad runs with a global stream
-    of the adapter's own, seeded from the method's generator, and the global
-    state is put back on return (``_library.OwnGlobalNumpy``); values are
+    global generator, so during every call into Nevergrad numpy's
+    module-level ``np.random.*`` functions draw from a ``RandomState`` of the
+    adapter's own, seeded from the method's generator, and point back at the
+    global one on return, which is never drawn from (``_library.OwnGlobalNumpy``); values are
     clipped to their bounds against round-off.
 
     Args:
