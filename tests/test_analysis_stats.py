@@ -22,6 +22,14 @@ def test_iqr_band_and_nan_until_every_seed_has_a_value():
     assert np.isnan(centre[1]) and np.isnan(stats.band(values, "sem")[0][1])
 
 
+def test_range_band_is_median_best_and_worst_seed():
+    values = np.array([[4.0, 0.5], [1.0, 0.2], [9.0, 0.1], [2.0, 0.3]])
+    centre, low, high = stats.band(values, "range")
+    np.testing.assert_allclose(centre, [3.0, 0.25])
+    np.testing.assert_allclose(low, [1.0, 0.1])
+    np.testing.assert_allclose(high, [9.0, 0.5])
+
+
 def test_ranks_share_ties_and_skip_nan():
     ranks = stats.ranks(np.array([[0.3, 0.1, 0.2], [1.0, 1.0, 0.0], [np.nan, 2.0, 1.0]]))
     np.testing.assert_array_equal(ranks[:2], [[3, 1, 2], [2.5, 2.5, 1]])

@@ -27,3 +27,11 @@ def test_latex_escapes_names_and_marks_best_and_significant():
     assert r"grid\_shuffled" in latex
     markdown = tables.to_markdown(table)
     assert "| my_task | loss | 3 [2.5, 3.5] (2) | **1 [1, 1] (2)** |" in markdown
+
+
+def test_range_band_shows_the_worst_seed():
+    final = pd.DataFrame({"task": ["t"] * 3, "method": ["a"] * 3, "seed": [0, 1, 2],
+                          "value": [0.1, 0.3, 2.0], "metric": ["regret"] * 3})
+    table = tables.final_table(final, band="range")
+    assert table.rows[0][2] == "0.3 [0.1, 2] (3)"
+    assert "median [best, worst seed]" in table.caption

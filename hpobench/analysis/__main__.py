@@ -1,4 +1,4 @@
-"""``python -m hpobench.analysis <results folder> [--out DIR] [--band sem|iqr] ...``"""
+"""``python -m hpobench.analysis <results folder> [--out DIR] [--band sem|iqr|range] ...``"""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="where to write (default: the analysis/ folder beside the study folders, "
                              "so results/ and results/<study> both write to results/analysis/<study>/)")
     parser.add_argument("--band", choices=BANDS, default="sem",
-                        help="sem: mean and standard error over seeds; iqr: median and inter-quartile range")
+                        help="sem: mean and standard error over seeds; iqr: median and inter-quartile range; "
+                             "range: median, best and worst seed")
     parser.add_argument("--points", type=int, default=200, help="grid points per curve (default 200)")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     parser.add_argument("--cd-blocks", choices=CD_BLOCKS, default="auto",

@@ -24,7 +24,7 @@ class AnalysisCallback(Callback):
     """Runs ``hpobench.analysis.analyse`` on the sweep folder at the end of a multirun.
 
     Args:
-        band: ``"sem"`` or ``"iqr"``, as ``--band`` of the command line.
+        band: ``"sem"``, ``"iqr"`` or ``"range"``, as ``--band`` of the command line.
         incumbent: ``"any"`` or ``"full"``, as ``--incumbent``.
         out: where to write; None: the ``analysis`` folder beside the study folders.
         html: also write the interactive ``report.html`` of each study.

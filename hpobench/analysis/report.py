@@ -38,7 +38,8 @@ class Options:
     """Settings of an analysis.
 
     Attributes:
-        band: ``"sem"`` (mean ± standard error) or ``"iqr"`` (median and quartiles) over seeds.
+        band: ``"sem"`` (mean ± standard error), ``"iqr"`` (median and quartiles) or ``"range"`` (median,
+            best and worst seed) over seeds.
         points: grid points of each curve at most.
         alpha: significance level of the critical difference and the table marks.
         cd_blocks: the blocks of the Friedman test: ``"task"`` (Demšar's data

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-BANDS = ("sem", "iqr")
+BANDS = ("sem", "iqr", "range")
 
 
 def band(values: np.ndarray, kind: str = "sem") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -24,7 +24,8 @@ def band(values: np.ndarray, kind: str = "sem") -> tuple[np.ndarray, np.ndarray,
             starts only once every seed has a value.
         kind: ``"sem"``: mean and mean ± standard error (sample standard
             deviation / sqrt(seeds); zero width for one seed); ``"iqr"``:
-            median and the 25th and 75th percentiles.
+            median and the 25th and 75th percentiles; ``"range"``: median, best
+            and worst seed (for "is the worst seed still good?").
 
     Returns:
         (centre, low, high), each of shape (points,).
@@ -38,6 +39,8 @@ def band(values: np.ndarray, kind: str = "sem") -> tuple[np.ndarray, np.ndarray,
     if kind == "iqr":
         low, centre, high = np.percentile(values, [25, 50, 75], axis=0)
         return centre, low, high
+    if kind == "range":
+        return np.median(values, axis=0), values.min(axis=0), values.max(axis=0)
     raise ValueError(f"band must be one of {BANDS}, got {kind!r}")
 
 

@@ -1,7 +1,8 @@
 """Tables in markdown and LaTeX: final performance per task, and cost.
 
 In the final-performance table each cell is a method's final value on a task
-over seeds (mean ± standard error, or median [25th, 75th percentile]); the
+over seeds (mean ± standard error, median [25th, 75th percentile], or median
+[best, worst seed]); the
 best centre of each row is bold, and a dagger marks a method whose
 difference to the best is significant by a one-sided paired Wilcoxon
 signed-rank test over the seeds both share (p < alpha, not corrected for
@@ -49,7 +50,8 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05,
             ``metric`` names what ``value`` is (``regret`` or ``loss``), lower
             better. Runs without a value (nan: no test loss, say) are left out,
             and a task without any has no row.
-        band: ``"sem"``: mean ± standard error; ``"iqr"``: median [25th, 75th percentile].
+        band: ``"sem"``: mean ± standard error; ``"iqr"``: median [25th, 75th percentile];
+            ``"range"``: median [best seed, worst seed].
         alpha: significance level of the marks.
         measure: what the values are, for the caption.
     """
@@ -81,7 +83,8 @@ def final_table(final: pd.DataFrame, band: str = "sem", alpha: float = 0.05,
         rows.append(row)
         bold.append(row_bold)
         marked.append(row_marked)
-    what = "mean ± standard error" if band == "sem" else "median [25th, 75th percentile]"
+    what = {"sem": "mean ± standard error", "iqr": "median [25th, 75th percentile]",
+            "range": "median [best, worst seed]"}[band]
     caption = (f"Final performance ({what} over seeds; seeds in parentheses), lower is better: {measure}. "
                f"Bold: best per task. {DAGGER}: worse than the best by a "
                f"one-sided paired Wilcoxon signed-rank test over shared seeds, p < {alpha:g} (uncorrected).")

@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from hpobench._math.acquisition import log_ei, log_ei_grad
-from hpobench._math.gp import MIN_NOISE, PRIORS, GaussianProcess, Hyper, default_start, fit_hyper
+from hpobench._math.gp import MIN_NOISE, PRIORS, GaussianProcess, Hyper, fit_hyper, fresh_starts
 from hpobench._math.threads import single_blas_thread
 from hpobench.errors import UserError
 from hpobench.methods._settings import number, whole
@@ -77,7 +77,7 @@ class GPBO(Method):
         local_scale: standard deviation of those perturbations on the unit cube.
         n_polish: best candidates polished with L-BFGS-B.
         restart_every: every this many fits, the hyperparameters are also
-            fitted from :func:`~hpobench._math.gp.default_start` (otherwise
+            fitted from :func:`~hpobench._math.gp.fresh_starts` (otherwise
             only from the last fit), and the better fit is kept.
         discrete_steps: the moves of an Int in the discrete local search, as
             fractions of its unit-cube range (0: the next integer).
@@ -233,7 +233,7 @@ class GPBO(Method):
         y = (y - y.mean()) / (y.std() if y.std() > 0 else 1.0)
         starts = [] if self._hyper is None else [self._hyper]
         if not starts or len(y) % self.restart_every == 0:
-            starts.append(default_start(x.shape[1]))
+            starts += fresh_starts(x.shape[1], self._prior())
         cat = self.space.n_choices > 0
         cat = cat if cat.any() else None  # the Hamming kernel on categoricals (None: all ordered)
         fit_x, fit_y = x, y
