@@ -13,7 +13,6 @@ from scipy.stats import norm
 from hpobench._math.acquisition import log_ei, log_ei_grad, log_h
 from hpobench._math.gp import GaussianProcess, Hyper, default_start, fit_hyper, matern52, neg_log_posterior
 
-
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
