@@ -1,13 +1,17 @@
 """What each adapter of hpobench/methods/peers/ adds per trial over calling its library in a plain loop.
 
-    python scripts/bench_adapter_overhead.py [--trials 200] [--repeats 3] [--only optuna_tpe,hyperopt_tpe]
+    python scripts/bench_adapter_overhead.py [--trials 200] [--repeats 3] [--only optuna_tpe,hyperopt_tpe] [--clock cpu]
 
 For each adapter: the library driven directly (the same sampler, seed and number
 of trials on Branin, the loop its documentation shows), and the adapter's
 ``ask``/``tell`` in the same plain loop (no runner). Each is timed ``--repeats``
 times, alternating, and the fastest kept (the machine is shared). Prints per
-trial: direct, adapter, the difference, and whether it is within the target
-(at most 5 % or 50 µs, whichever is larger).
+trial: direct, adapter, the difference, whether it is within the target
+(at most 5 % or 50 µs, whichever is larger), and whether both loops made the
+same trials (the direct loop is given the seed the adapter hands its library).
+``--clock cpu`` times the process's CPU instead of the wall clock, with BLAS
+held to one thread: on a loaded machine that is the steadier figure for the
+slow GP-based libraries.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from hpobench.tasks.synthetic import Branin
 from hpobench.trial import Result
 
 SPACE = Branin().space
-SEED = 12345
+SEED = 12345  # the adapters' generator; the direct loops get the library seeds the adapters draw from it
+
+
+def library_seed(draw: int = 0) -> int:
+    """The seed an adapter hands its library: draw ``draw`` of ``_library.seed_from`` from the method's
+    generator, so both loops make the same trials and the GP-based ones fit the same data."""
+    rng = np.random.default_rng(SEED)
+    return [_library.seed_from(rng) for _ in range(draw + 1)][-1]
 
 
 def branin(x1: float, x2: float) -> float:
@@ -33,11 +44,13 @@ def branin(x1: float, x2: float) -> float:
     return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
 
 
-def through_adapter(make: Callable, n: int) -> None:
-    method = make(SPACE, None, np.random.default_rng(SEED))
+def through_adapter(make: Callable, n: int) -> list[tuple[float, float]]:
+    method, points = make(SPACE, None, np.random.default_rng(SEED)), []
     for _ in range(n):
         trial = method.ask()
-        method.tell(trial, Result(branin(trial.config["x1"], trial.config["x2"]), 0.0))
+        points.append((trial.config["x1"], trial.config["x2"]))
+        method.tell(trial, Result(branin(*points[-1]), 0.0))
+    return points
 
 
 def optuna_direct(sampler: str, **settings) -> Callable[[int], None]:
@@ -45,48 +58,61 @@ def optuna_direct(sampler: str, **settings) -> Callable[[int], None]:
 
     from hpobench.methods.peers.optuna import distributions
 
-    def loop(n: int) -> None:
+    def loop(n: int) -> list[tuple[float, float]]:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(sampler=getattr(optuna.samplers, sampler)(seed=SEED, **settings))
-        dists = distributions(optuna, SPACE)
+        study = optuna.create_study(sampler=getattr(optuna.samplers, sampler)(seed=library_seed(), **settings))
+        dists, points = distributions(optuna, SPACE), []
         for _ in range(n):
             t = study.ask(dists)
             params = t.params
-            study.tell(t, branin(params["x1"], params["x2"]))
+            points.append((params["x1"], params["x2"]))
+            study.tell(t, branin(*points[-1]))
+        return points
     return loop
 
 
 def skopt_direct(estimator: str) -> Callable[[int], None]:
     import skopt
 
-    def loop(n: int) -> None:
+    def loop(n: int) -> list[tuple[float, float]]:
         opt = skopt.Optimizer([skopt.space.Real(-5.0, 10.0), skopt.space.Real(0.0, 15.0)], base_estimator=estimator,
-                              random_state=SEED)
+                              random_state=library_seed())
         for _ in range(n):
             x = opt.ask()
             opt.tell(x, branin(*x))
+        return [tuple(x) for x in opt.Xi]
     return loop
 
 
-def hyperopt_direct(n: int) -> None:
+def hyperopt_direct(n: int) -> list[tuple[float, float]]:
     import hyperopt
 
     space = {"x1": hyperopt.hp.uniform("x1", -5.0, 10.0), "x2": hyperopt.hp.uniform("x2", 0.0, 15.0)}
+    trials = hyperopt.Trials()
     hyperopt.fmin(lambda c: branin(c["x1"], c["x2"]), space, algo=hyperopt.tpe.suggest, max_evals=n,
-                  trials=hyperopt.Trials(), rstate=np.random.default_rng(SEED), show_progressbar=False)
+                  trials=trials, rstate=np.random.default_rng(library_seed()), show_progressbar=False)
+    return list(zip(trials.vals["x1"], trials.vals["x2"]))
 
 
 def nevergrad_direct(optimizer: str) -> Callable[[int], None]:
     import nevergrad as ng
 
-    def loop(n: int) -> None:
+    def loop(n: int) -> list[tuple[float, float]]:
         param = ng.p.Dict(x1=ng.p.Scalar(lower=-5.0, upper=10.0), x2=ng.p.Scalar(lower=0.0, upper=15.0))
-        param.random_state = np.random.RandomState(SEED)
-        opt = ng.optimizers.registry[optimizer](parametrization=param, budget=n, num_workers=1)
+        param.random_state = np.random.RandomState(library_seed(1))
+        opt, points = ng.optimizers.registry[optimizer](parametrization=param, budget=n, num_workers=1), []
         for _ in range(n):
             cand = opt.ask()
-            opt.tell(cand, branin(cand.value["x1"], cand.value["x2"]))
+            points.append((cand.value["x1"], cand.value["x2"]))
+            opt.tell(cand, branin(*points[-1]))
+        return points
     return loop
+
+
+def same(points: dict[str, list]) -> str:
+    """Whether the direct loop and the adapter made the same trials (the adapter adds nothing to the algorithm)."""
+    direct, adapter = (np.asarray(points[k], dtype=float) for k in ("direct", "adapter"))
+    return "yes" if direct.shape == adapter.shape and np.allclose(direct, adapter, rtol=0, atol=1e-9) else "no"
 
 
 def cases(trials: int) -> dict[str, tuple[Callable[[int], None], Callable, int]]:
@@ -103,7 +129,8 @@ def cases(trials: int) -> dict[str, tuple[Callable[[int], None], Callable, int]]
         "optuna_qmc": (optuna_direct("QMCSampler"), partial(Optuna, sampler="QMCSampler"), trials),
         "optuna_tpe": (optuna_direct("TPESampler", multivariate=True),
                        partial(Optuna, settings={"multivariate": True}), trials),
-        "optuna_tpe_univariate": (optuna_direct("TPESampler"), partial(Optuna), trials),
+        "optuna_tpe_univariate": (optuna_direct("TPESampler", multivariate=False),
+                                  partial(Optuna, settings={"multivariate": False}), trials),
         "optuna_cmaes": (optuna_direct("CmaEsSampler"), partial(Optuna, sampler="CmaEsSampler"), trials),
         "optuna_gp": (optuna_direct("GPSampler"), partial(Optuna, sampler="GPSampler"), few),
         "skopt_gp": (skopt_direct("GP"), partial(Skopt, base_estimator="GP"), few),
@@ -118,34 +145,42 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated adapter names")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: time.perf_counter; cpu: time.process_time with one BLAS thread")
     args = parser.parse_args()
+    if args.clock == "cpu":
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # process time then counts one thread's work, as the wall clock of a quiet machine
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     from functools import partial
 
     from hpobench.methods.peers.nevergrad import Nevergrad
 
-    print("| adapter | library | trials | direct (ms/trial) | adapter (ms/trial) | added (µs/trial) | within |")
-    print("|---|---|---|---|---|---|---|")
+    print("| adapter | library | trials | direct (ms/trial) | adapter (ms/trial) | added (µs/trial) | within | "
+          "same trials |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, (direct, make, n) in cases(args.trials).items():
         if args.only and name not in args.only.split(","):
             continue
         if make is None:  # Nevergrad's budget is the number of trials
             make = partial(Nevergrad, optimizer="TwoPointsDE", budget_evals=n)
-        times = {"direct": [], "adapter": []}
+        times, points = {"direct": [], "adapter": []}, {}
         calls = (("direct", partial(direct, n)), ("adapter", partial(through_adapter, make, n)))
         direct(min(n, 5)), through_adapter(make, min(n, 5))  # warm up: imports, caches
         for _ in range(args.repeats):
             for kind, call in calls:
                 gc.collect()  # garbage of the previous loop is not this one's cost
-                start = time.perf_counter()
-                call()
-                times[kind].append((time.perf_counter() - start) / n)
+                start = clock()
+                points[kind] = call()
+                times[kind].append((clock() - start) / n)
         d, a = min(times["direct"]), min(times["adapter"])
         added = a - d
         ok = added <= max(0.05 * d, 50e-6)
         library = {"optuna": "optuna", "skopt": "scikit-optimize", "hyperopt": "hyperopt",
                    "nevergrad": "nevergrad"}[name.split("_")[0]]
         print(f"| {name} | {library} {_library.version_of(library)} | {n} | {d * 1e3:.3f} | {a * 1e3:.3f} | "
-              f"{added * 1e6:+.0f} | {'yes' if ok else 'NO'} |", flush=True)
+              f"{added * 1e6:+.0f} | {'yes' if ok else 'NO'} | {same(points)} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -130,3 +130,16 @@ def test_hyperopt_tpe_past_its_start_keeps_the_contract():
     made = functools.partial(Hyperopt, settings={"n_startup_jobs": 4})
     testing.check_same_seed_gives_the_same_trials_in_a_fresh_process(made, evals=EVALS)
     testing.check_resumes_by_replay_to_the_uninterrupted_trials(made, evals=EVALS, workers=3)
+
+
+def test_optuna_tpe_univariate_is_univariate_and_optuna_tpe_multivariate():
+    # Optuna 5 makes TPESampler multivariate on one objective unless told otherwise, so the univariate
+    # variant must say multivariate=false; the two then differ once TPE takes over from the random start.
+    asked = {}
+    for name in ("optuna_tpe", "optuna_tpe_univariate"):
+        made = make_method(name)
+        assert testing.built(made).study.sampler._multivariate is (name == "optuna_tpe")
+        outcome = run(made, testing.MixedTask(), seed=0, budget=Budget(evals=16))
+        asked[name] = [r.config for r in outcome.records]
+    assert asked["optuna_tpe"][:10] == asked["optuna_tpe_univariate"][:10]  # the same random start
+    assert asked["optuna_tpe"][10:] != asked["optuna_tpe_univariate"][10:]

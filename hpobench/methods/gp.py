@@ -32,8 +32,8 @@ class GPBO(Method):
     2. fits a GP with a Matérn-5/2 ARD kernel (the Hamming distance on
        categoricals, as in Optuna's GPSampler) and a noise term by maximising
        the marginal likelihood plus log priors (:mod:`hpobench._math.gp`;
-       on a space with integers or categoricals the length scales take
-       Optuna's GPSampler's prior, which keeps them near 1, see
+       on a space with integers or categoricals the fit takes Optuna's
+       GPSampler's priors, which keep the length scales near 1, see
        ``lengthscale_prior``),
        running L-BFGS-B from the previous fit and, every ``restart_every``
        fits, also from length scale 1 in every dimension;
@@ -95,22 +95,27 @@ class GPBO(Method):
             trials, the "plug-in" incumbent of Picheny et al. ("A benchmark
             of kriging-based infill criteria for noisy optimization", Struct.
             Multidisc. Optim. 2013) that BoTorch recommends for noisy data.
-            It rescued ``mixed_hartmann`` seed 8 (the fit put a noise of 0.03
-            under a lucky initial trial and EI against the observed value
-            sent 70 trials elsewhere) but over 20 seeds of the mixed-space
-            benchmark it was worse (median 0.1 against 0.038 on
-            mixed_hartmann, worst 0.44 against 0.31), so it is an option,
-            not the default.
+            Measured before the fit took Optuna's noise prior: it rescued
+            ``mixed_hartmann`` seed 8 (the fit put a noise of 0.03 under a
+            lucky initial trial and EI against the observed value sent 70
+            trials elsewhere) but over 20 seeds of the mixed-space benchmark
+            it was worse (median 0.1 against 0.038 on mixed_hartmann, worst
+            0.44 against 0.31), so it is an option, not the default; the
+            fit now interpolates that trial instead (``lengthscale_prior``).
         lengthscale_prior: ``"hvarfner"``, the dimension-scaled log-normal
             of Hvarfner et al. (ICML 2024); ``"optuna"``, Optuna's
-            GPSampler's ``-(0.1 / q + 0.1 q)`` on ``q = 1 / l^2``
-            (``optuna/_gp/prior.py``); ``"auto"``: ``"optuna"`` on a space
-            with an Int or a Categorical, ``"hvarfner"`` on an all-Float
-            one. On the mixed-space benchmark the dimension-scaled prior
-            (its mode l = 11 in 8 dimensions) gave length scales of 10-50 to
-            a relevant float and to the choices, and runs ended at the
-            float's bound and the wrong pair of choices; on all-Float
-            spaces it measured better (docs/benchmarks-model-based.md).
+            GPSampler's priors (``optuna/_gp/prior.py``): ``-(0.1 / q + 0.1
+            q)`` on ``q = 1 / l^2``, Gamma(2, 1) on the signal and Gamma(1.1,
+            30) on the noise as Optuna adds them to its fit, with fresh fits
+            also started from length scale 0.2
+            (:func:`~hpobench._math.gp.fresh_starts`); ``"auto"``:
+            ``"optuna"`` on a space with an Int or a Categorical,
+            ``"hvarfner"`` on an all-Float one. On the mixed-space benchmark
+            the dimension-scaled prior (its mode l = 11 in 8 dimensions) gave
+            length scales of 10-50 to a relevant float and to the choices,
+            and runs ended at the float's bound and the wrong pair of
+            choices; on all-Float spaces it measured better
+            (docs/benchmarks-model-based.md).
         local_rounds: at most this many rounds of the discrete local search.
         n_discrete_starts: on a space with integers or categoricals, this
             many more starts of polish and local search: the best candidates
@@ -129,11 +134,11 @@ class GPBO(Method):
             starts of polish and local search, drawn among the candidates with
             probability proportional to EI (Optuna's GPSampler draws 8 such
             starts, ``optim_mixed.optimize_acqf_mixed``). 0 (the default):
-            none. On ``mixed_hartmann`` seed 8 at 100 evaluations: regret 0.27
-            with 7, 0.19 with 15, 0.21 with 8 and Optuna's 2048 candidates
-            without perturbations, against 0.31 with 0 and Optuna's worst seed
-            0.10, so it did not rescue that seed and is not the default (not
-            yet run over 20 seeds).
+            none. On 20 seeds of ``mixed_hartmann`` at 100 evaluations, 15
+            roulette starts gave median regret 0.1 and worst 0.19 against 0.038
+            and 0.31 with none (the earlier noise prior); with today's priors,
+            15 starts left 2 of the first 13 seeds above 0.1001 (worst 0.20),
+            none does so on any of the 20, so it is not the default.
     """
 
     def __init__(self, space, fidelity, rng, n_initial: int = 10, n_candidates: int = 1024, n_local: int = 64,

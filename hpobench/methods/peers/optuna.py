@@ -37,8 +37,9 @@ class Optuna(Method):
     ``RandomSampler``.
 
     Defaults are Optuna's own; ``settings`` are passed to the sampler as they
-    are (``optuna_tpe`` sets ``multivariate: true``, ``optuna_tpe_univariate``
-    keeps Optuna's univariate default). Beyond Optuna the adapter only seeds
+    are (``optuna_tpe`` sets ``multivariate: true``, which Optuna 5 already
+    takes for a single objective when it is left unset; ``optuna_tpe_univariate``
+    sets ``multivariate: false``). Beyond Optuna the adapter only seeds
     the sampler from the method's generator and lowers Optuna's log level to
     WARNING (the runner records every trial; Optuna would print each one).
 
