@@ -1,16 +1,19 @@
 """What running a method in its own environment adds per trial, against its library's own ask/tell loop.
 
-For DEHB (in the environment ``conf/method/dehb.yaml`` makes), times two loops
-over the same objective (a 6-D quadratic with fidelity z on [3, 100]), with
-the same number of trials and one worker:
+For DEHB or HEBO (in the environment ``conf/method/dehb.yaml`` or
+``hebo.yaml`` makes), times two loops over the same objective (a 6-D
+quadratic with fidelity z on [3, 100]; HEBO, black-box, at z = 100), with the
+same number of trials and one worker:
 
-* direct: ``dehb.DEHB.ask`` / ``tell`` in a plain loop, run by the
-  environment's Python (the time in those two calls only);
-* through hpobench: the ``dehb`` method run by hpobench's runner, whose
-  ``optimizer_time`` per trial covers the driver, the JSON messages over the
-  pipes and the runner's bookkeeping around ask and tell.
+* direct: ``dehb.DEHB.ask`` / ``tell`` (HEBO: ``suggest`` / ``observe``) in a
+  plain loop, run by the environment's Python (the time in those two calls
+  only);
+* through hpobench: the ``dehb`` (``hebo``) method run by hpobench's runner,
+  whose ``optimizer_time`` per trial covers the driver, the JSON messages over
+  the pipes and the runner's bookkeeping around ask and tell.
 
     python scripts/bench_isolated_overhead.py --trials 2000
+    python scripts/bench_isolated_overhead.py --method hebo --trials 15   # seconds per suggestion
 
 Prints one Markdown table row per repetition and the median difference per trial.
 """
@@ -30,7 +33,7 @@ from hpobench.app import CONF_DIR
 from hpobench.methods.isolated import IsolatedMethod
 from hpobench.methods.venvs import ensure_env, python_of
 
-DIRECT = r"""
+DEHB = r"""
 import json, sys, tempfile, time
 import ConfigSpace
 from dehb import DEHB
@@ -53,6 +56,29 @@ for _ in range(n):
 print(json.dumps(spent / n))
 """
 
+HEBO = r"""
+import json, sys, time
+import numpy as np, torch
+from hebo.design_space.design_space import DesignSpace
+from hebo.optimizers.hebo import HEBO
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+np.random.seed(seed)
+torch.manual_seed(seed)
+hebo = HEBO(DesignSpace().parse([{"name": f"x{i}", "type": "num", "lb": 0.0, "ub": 1.0} for i in range(6)]),
+            scramble_seed=seed)
+spent = 0.0
+for _ in range(n):
+    tic = time.perf_counter()
+    row = hebo.suggest(n_suggestions=1)
+    spent += time.perf_counter() - tic
+    c = row.iloc[0]
+    loss = sum((float(c[f"x{i}"]) - 0.5) ** 2 for i in range(6)) + 1.0 / 100
+    tic = time.perf_counter()
+    hebo.observe(row, np.array([[loss]]))
+    spent += time.perf_counter() - tic
+print(json.dumps(spent / n))
+"""
+
 
 class Quadratic(Task):
     """The same objective as the direct loop's."""
@@ -69,16 +95,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--method", choices=("dehb", "hebo"), default="dehb")
     args = parser.parse_args()
-    settings = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "method" / "dehb.yaml"))
+    settings = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "method" / f"{args.method}.yaml"))
     python = python_of(ensure_env(settings["requirements"]))
     make = partial(IsolatedMethod, requirements=settings["requirements"], driver=settings["driver"],
-                   requires=settings["requires"], settings=settings["settings"])
+                   requires=settings.get("requires", []), settings=settings["settings"])
     print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) |")
     print("|---:|---:|---:|---:|---:|")
     added = []
     for k in range(args.repeats):
-        direct = json.loads(subprocess.run([str(python), "-c", DIRECT, str(args.trials), str(k)], check=True,
+        loop = {"dehb": DEHB, "hebo": HEBO}[args.method]
+        direct = json.loads(subprocess.run([str(python), "-c", loop, str(args.trials), str(k)], check=True,
                                            capture_output=True, text=True).stdout.splitlines()[-1])
         out = run(make, Quadratic(), seed=k, budget=Budget(evals=args.trials), workers=1)
         ours = sum(r["optimizer_time"] for r in out.records) / len(out.records)
