@@ -64,12 +64,15 @@ class OwnGlobalNumpy:
 
     ``with own:`` points numpy's module-level functions (``np.random.rand``,
     ``randint``, ``seed``, …: the bound methods of its global ``RandomState``)
-    at a ``RandomState`` of this stream's own on entry and back on exit, so
-    the library's ``np.random.*`` draws are seeded from the method's generator
-    and the global generator other code sees is never drawn from. Re-pointing
-    47 names costs about 2 µs; swapping the state with ``get_state`` /
-    ``set_state`` cost about 100 µs a call (not thread-safe: the runner calls
-    methods from one thread).
+    and the global ``RandomState`` itself, ``np.random.mtrand._rand`` (what
+    scikit-learn's ``check_random_state(None)`` returns), at a ``RandomState``
+    of this stream's own on entry and back on exit, so the library's global
+    draws are seeded from the method's generator and the global generator
+    other code sees is never drawn from. Re-pointing 48 names costs about
+    2 µs; swapping the state with ``get_state`` / ``set_state`` cost about
+    100 µs a call (not thread-safe: the runner calls methods from one
+    thread). Code that kept a reference to the global ``RandomState`` from
+    before (``from numpy.random.mtrand import _rand``) is not covered.
     """
 
     def __init__(self, seed: int):
@@ -77,12 +80,17 @@ class OwnGlobalNumpy:
         names = [*sorted(name for name, value in vars(np.random).items()
                          if getattr(value, "__self__", None) is np.random.mtrand._rand), "seed"]
         self._own = {name: getattr(own, name) for name in names}
+        self._own_rand = own
         self._outside: dict[str, Any] = {}
+        self._outside_rand: Any = None
 
     def __enter__(self) -> OwnGlobalNumpy:
         self._outside = {name: getattr(np.random, name) for name in self._own}
+        self._outside_rand = np.random.mtrand._rand
         vars(np.random).update(self._own)
+        np.random.mtrand._rand = self._own_rand
         return self
 
     def __exit__(self, *exc: object) -> None:
         vars(np.random).update(self._outside)
+        np.random.mtrand._rand = self._outside_rand
