@@ -220,22 +220,20 @@ def neg_log_posterior(theta: np.ndarray, d2: np.ndarray, y: np.ndarray,
         up, down = np.exp(2.0 * theta[:dim]), np.exp(-2.0 * theta[:dim])
         nll += 0.1 * float(np.sum(up + down))
         grad[:dim] += 0.2 * (up - down)
-        # Optuna's Gamma(2, 1) on the signal and Gamma(1.1, 30) on the noise, as Optuna writes them: the log
+        # Optuna's Gamma(2, 1) on the signal and Gamma(1.1, 30) on the noise as Optuna writes them: the log
         # density of the variance itself, (a - 1) log v - b v, added to a fit over log v (no Jacobian term).
         nll -= theta[dim] - scale
         grad[dim] -= 1.0 - scale
-        nll -= (NOISE_PRIOR[0] - 1.0) * theta[-1] - NOISE_PRIOR[1] * noise
-        grad[-1] -= (NOISE_PRIOR[0] - 1.0) - NOISE_PRIOR[1] * noise
-        return float(nll), grad
+        noise_power = NOISE_PRIOR[0] - 1.0
     else:
         # Log-normal priors on the length scales, log l ~ N(sqrt 2 + log(d)/2, 3), and the signal, log s ~ N(0, 1).
         mu = np.concatenate([np.full(dim, lengthscale_prior_loc(dim)), [0.0]])
         var = np.concatenate([np.full(dim, 3.0), [1.0]])
         nll += 0.5 * np.sum((theta[:-1] - mu) ** 2 / var)
         grad[:-1] += (theta[:-1] - mu) / var
-    # Gamma(a, b) prior on the noise variance; in log noise its log density is a log(noise) - b noise.
-    nll -= NOISE_PRIOR[0] * theta[-1] - NOISE_PRIOR[1] * noise
-    grad[-1] -= NOISE_PRIOR[0] - NOISE_PRIOR[1] * noise
+        noise_power = NOISE_PRIOR[0]  # the Gamma density over log noise: a log(noise) - b noise
+    nll -= noise_power * theta[-1] - NOISE_PRIOR[1] * noise
+    grad[-1] -= noise_power - NOISE_PRIOR[1] * noise
     return float(nll), grad
 
 
