@@ -68,7 +68,7 @@ def through_adapter(make: Callable, n: int, fidelity: Fidelity | None = None) ->
     return points
 
 
-def optuna_direct(sampler: str, **settings) -> Callable[[int], None]:
+def optuna_direct(sampler: str, **settings) -> Callable[[int], list]:
     import optuna
 
     from hpobench.methods.peers.optuna import distributions
@@ -86,7 +86,7 @@ def optuna_direct(sampler: str, **settings) -> Callable[[int], None]:
     return loop
 
 
-def skopt_direct(estimator: str) -> Callable[[int], None]:
+def skopt_direct(estimator: str) -> Callable[[int], list]:
     import skopt
 
     def loop(n: int) -> list[tuple[float, float]]:
@@ -109,7 +109,7 @@ def hyperopt_direct(n: int) -> list[tuple[float, float]]:
     return list(zip(trials.vals["x1"], trials.vals["x2"]))
 
 
-def nevergrad_direct(optimizer: str) -> Callable[[int], None]:
+def nevergrad_direct(optimizer: str) -> Callable[[int], list]:
     import nevergrad as ng
 
     def loop(n: int) -> list[tuple[float, float]]:
@@ -124,7 +124,7 @@ def nevergrad_direct(optimizer: str) -> Callable[[int], None]:
     return loop
 
 
-def smac_direct(facade: str) -> Callable[[int], None]:
+def smac_direct(facade: str) -> Callable[[int], list]:
     """SMAC's ask/tell loop with the adapter's scenario and facade; its local search keeps start points in
     first-occurrence order, as the adapter's does (smac.py's docstring: otherwise the order depends on
     PYTHONHASHSEED)."""
@@ -183,7 +183,7 @@ def ax_direct(n: int) -> list[tuple[float, float]]:
     return points
 
 
-def syne_tune_direct(scheduler: str) -> Callable[[int], None]:
+def syne_tune_direct(scheduler: str) -> Callable[[int], list]:
     """A Syne Tune scheduler called as its Tuner calls it (its ask/tell wrapper skips ``on_trial_add``, which
     ASHA needs), one trial at a time; a multi-fidelity trial reports at each rung (1, 3, 9, 27: grace period 1,
     reduction factor 3) while the scheduler says CONTINUE. Syne Tune also draws from numpy's global generator:
@@ -228,7 +228,7 @@ def same(points: dict[str, list]) -> str:
     return "yes" if direct.shape == adapter.shape and np.allclose(direct, adapter, rtol=0, atol=1e-9) else "no"
 
 
-def cases(trials: int) -> dict[str, tuple[Callable[[int], None], Callable, int]]:
+def cases(trials: int) -> dict[str, tuple[Callable[[int], list], Callable, int]]:
     """name -> (direct loop, adapter maker, trials); the GP-based ones get fewer trials (seconds each)."""
     from functools import partial
 

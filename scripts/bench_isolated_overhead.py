@@ -103,9 +103,8 @@ def main() -> None:
                    requires=settings.get("requires", []), settings=settings["settings"])
     print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) |")
     print("|---:|---:|---:|---:|---:|")
-    added = []
+    added, loop = [], {"dehb": DEHB, "hebo": HEBO}[args.method]
     for k in range(args.repeats):
-        loop = {"dehb": DEHB, "hebo": HEBO}[args.method]
         direct = json.loads(subprocess.run([str(python), "-c", loop, str(args.trials), str(k)], check=True,
                                            capture_output=True, text=True).stdout.splitlines()[-1])
         out = run(make, Quadratic(), seed=k, budget=Budget(evals=args.trials), workers=1)
