@@ -35,7 +35,8 @@ ADAPTERS = {
     "smac_hb": ("smac", "smac", {}, 30),
     "smac_mf": ("smac", "smac", {"n_trials": 40}, 30),
     "ax": ("ax", "ax", {}, 7),
-    "syne_tune_bore": ("syne_tune", "syne-tune", {}, 25),
+    # 12: BORE's first 6 trials are random (its init_random), so the last 6 come from its classifier
+    "syne_tune_bore": ("syne_tune", "syne-tune", {}, 12),
     "syne_tune_tpe": ("syne_tune", "syne-tune", {}, 25),
     "syne_tune_asha": ("syne_tune", "syne-tune", {}, 30),
     "syne_tune_bohb": ("syne_tune", "syne-tune", {}, 30),
@@ -93,7 +94,7 @@ def test_two_fresh_processes_with_the_same_seed_write_the_same_trials(tmp_path, 
     if name in MULTI_FIDELITY:
         args = ("task=mfh3", "seed=0", "budget.evals=60", "workers=3")
     else:
-        evals = {"smac_bb": 20, "ax": 7}.get(name, 30)
+        evals = {"smac_bb": 20, "ax": 7, "syne_tune_bore": 12}.get(name, 30)
         args = ("task=branin", "seed=0", f"budget.evals={evals}")
     args += tuple(f"method.{k}={v}" for k, v in ADAPTERS[name][2].items())
     first, second = (cli_trials(tmp_path, name, seed, *args) for seed in ("1", "2"))
