@@ -1,5 +1,7 @@
 """GP-BO: determinism, valid asks, pending trials, and finding Branin's optimum."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from toy_tasks import BlackBoxMixedTask as MixedTask
@@ -165,3 +167,11 @@ def test_gp_on_a_small_mixed_task_finds_the_optimal_choice_and_integer():
     outcome = run(GPBO, Tiny(), seed=0, budget=Budget(evals=30))
     best = outcome.best["config"]
     assert best["kind"] == "c" and best["n"] == 8 and abs(best["x"] - 0.3) < 0.05
+
+
+def test_roulette_starts_also_apply_on_an_all_float_space():
+    """``n_roulette`` draws more acquisition starts on any space (the Optuna-like variant of the scale benchmark)."""
+    plain = run(GPBO, Branin(), seed=3, budget=Budget(evals=16))
+    roulette = run(partial(GPBO, n_roulette=8), Branin(), seed=3, budget=Budget(evals=16))
+    assert _configs(plain)[:10] == _configs(roulette)[:10]  # the Sobol design draws nothing else
+    assert _configs(plain)[10:] != _configs(roulette)[10:]  # the model's asks differ: the extra starts ran

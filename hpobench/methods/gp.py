@@ -130,11 +130,13 @@ class GPBO(Method):
             strong baseline for hyperparameter learning in Chalupka, Williams
             & Murray, JMLR 2013), so a fit costs the same at any size; the
             posterior is still conditioned on every trial, exactly.
-        n_roulette: on a space with integers or categoricals, this many more
-            starts of polish and local search, drawn among the candidates with
-            probability proportional to EI (Optuna's GPSampler draws 8 such
-            starts, ``optim_mixed.optimize_acqf_mixed``). 0 (the default):
-            none. On 20 seeds of ``mixed_hartmann`` at 100 evaluations, 15
+        n_roulette: this many more starts of polish (and, on a space with
+            integers or categoricals, local search), drawn among the
+            candidates with probability proportional to EI (Optuna's
+            GPSampler draws 8 such starts, ``optim_mixed.optimize_acqf_mixed``).
+            0 (the default): none. On all-Float spaces, see
+            docs/benchmarks.md ("Model-based methods at scale") for 8 starts
+            with Optuna's priors. On 20 seeds of ``mixed_hartmann`` at 100 evaluations, 15
             roulette starts gave median regret 0.1 and worst 0.19 against 0.038
             and 0.31 with none (the earlier noise prior); with today's priors,
             15 starts left 2 of the first 13 seeds above 0.1001 (worst 0.20),
@@ -273,7 +275,7 @@ class GPBO(Method):
         starts = list(order[: self.n_polish])
         if not free.all():  # also the best candidate of each of a few more discrete settings
             starts += self._other_settings(cands, order, starts, ~free)
-            starts += self._roulette(scores, starts)
+        starts += self._roulette(scores, starts)
         if free.any():
             polished = [self._polish(gp, best, cands[i], free) for i in starts]
         else:
