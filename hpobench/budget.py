@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from omegaconf import OmegaConf
+
 from hpobench.errors import UserError
 
 MAX_FAILED_IN_A_ROW = 100  # default: a run stops after this many failed trials in a row
@@ -88,3 +90,20 @@ def _positive(name: str, value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise UserError(f"budget.{name} must be a positive number, got {value!r}.")
     return int(value) if name == "evals" and value == int(value) else value
+
+
+def run_evals(given: Any, default: Any) -> int | None:
+    """``budget.evals`` of the budget a run will have: the task's default when no ``budget.*`` is given, as
+    :meth:`Budget.from_config` decides; None without an evaluation limit (or for a budget the run will refuse).
+    For methods that plan with it, as the config resolver
+    ``${hpobench_evals:${oc.select:budget,null},${oc.select:task.default_budget,null}}`` (registered here, so
+    that a method's YAML resolves wherever hpobench is imported)."""
+    plain = [OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v for v in (given, default)]
+    try:
+        evals = Budget.from_config(*plain).evals
+    except UserError:
+        return None
+    return None if evals is None else int(evals)
+
+
+OmegaConf.register_new_resolver("hpobench_evals", run_evals, replace=True)

@@ -13,7 +13,7 @@ optimum), the same history for both, so a faster method that suggests worse
 points shows it.
 
     python scripts/bench_model_based_scale.py            # one seed, about 20 minutes of CPU
-    python scripts/bench_model_based_scale.py --window 20 --seeds 0 1 2 3 4   # docs/benchmarks.md, about 1 h
+    python scripts/bench_model_based_scale.py --window 20 --seeds 0 1 2 3 4   # docs/benchmarks.md, about 25 minutes
 
 ``--gp-settings`` runs gp with other settings; ``--peers-from`` takes Optuna's
 rows from an earlier run's JSON instead of running Optuna again (the

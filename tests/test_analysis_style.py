@@ -13,7 +13,7 @@ from hpobench.analysis.style import KNOWN_METHODS, base_name, method_style, meth
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ("optuna_tpe", "optuna_tpe_univariate", "optuna_gp", "optuna_cmaes", "optuna_qmc", "optuna_random", "smac_bb",
          "smac_hpo", "smac_hb", "smac_mf", "nevergrad", "skopt_gp", "skopt_rf", "hyperopt_tpe", "ax", "syne_tune_bore",
-         "syne_tune_tpe", "syne_tune_asha", "syne_tune_bohb", "dehb", "hebo")
+         "syne_tune_tpe", "syne_tune_asha", "syne_tune_bohb", "dehb", "hebo", "nevergrad_ngopt")
 
 
 def test_every_method_config_and_reference_optimiser_has_its_own_known_style():

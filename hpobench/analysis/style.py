@@ -104,7 +104,7 @@ KNOWN_METHODS = (
     "hyperband", "bohb", "asha", "dehb", "smac_hb", "smac_mf", "syne_tune_asha",
     "syne_tune_bohb", "optuna_tpe", "optuna_gp", "optuna_cmaes", "smac_bb", "smac_hpo", "nevergrad",
     "skopt_gp", "ax", "syne_tune_bore", "sh", "optuna_tpe_univariate", "optuna_qmc", "optuna_random",
-    "skopt_rf", "hyperopt_tpe", "syne_tune_tpe",
+    "skopt_rf", "hyperopt_tpe", "syne_tune_tpe", "nevergrad_ngopt",
 )
 _VARIANT = re.compile(r"[,@:-]")  # what follows a method's config name in a variant label
 

@@ -37,10 +37,12 @@ class Nevergrad(Method):
     Defaults are Nevergrad's own. ``NGOpt`` is not the default here: with
     numpy 2.4 the metamodel it picks for small budgets raises inside a
     Nevergrad worker thread (``float()`` of a one-element array,
-    nevergrad 1.0.12 ``metamodel.py``) and its ask never returns.
+    nevergrad 1.0.12 ``metamodel.py``) and its ask never returns;
+    ``method=nevergrad_ngopt`` runs NGOpt in an environment of its own with
+    numpy 2.3 (``drivers/nevergrad_driver.py``).
 
-    The optimiser is built with ``budget`` (the run's ``budget.evals`` when the
-    config gives it, else None: unknown) and ``num_workers`` (the run's
+    The optimiser is built with ``budget`` (the run's evaluation limit, the
+    task's default one when no ``budget.*`` is given; None without one) and ``num_workers`` (the run's
     ``workers``), both of which Nevergrad uses to choose and tune its
     algorithm; pending trials are asked before earlier ones are told, as
     Nevergrad intends with ``num_workers > 1``. The parametrization is seeded
@@ -58,7 +60,8 @@ class Nevergrad(Method):
     Args:
         space, fidelity, rng: supplied by the runner.
         optimizer: a name in ``nevergrad.optimizers.registry``.
-        budget_evals: the budget Nevergrad is told (None: unknown).
+        budget_evals: the budget Nevergrad is told (None: unknown); the YAML
+            gives the run's evaluation limit (``hpobench.budget.run_evals``).
         num_workers: the workers Nevergrad is told.
     """
 
