@@ -1,19 +1,20 @@
 """What running a method in its own environment adds per trial, against its library's own ask/tell loop.
 
-For DEHB or HEBO (in the environment ``conf/method/dehb.yaml`` or
-``hebo.yaml`` makes), times two loops over the same objective (a 6-D
-quadratic with fidelity z on [3, 100]; HEBO, black-box, at z = 100), with the
-same number of trials and one worker:
+For DEHB, HEBO or Nevergrad's NGOpt (in the environment ``conf/method/dehb.yaml``,
+``hebo.yaml`` or ``nevergrad_ngopt.yaml`` makes), times two loops over the same
+objective (a 6-D quadratic with fidelity z on [3, 100]; HEBO and NGOpt,
+black-box, at z = 100), with the same number of trials and one worker:
 
-* direct: ``dehb.DEHB.ask`` / ``tell`` (HEBO: ``suggest`` / ``observe``) in a
-  plain loop, run by the environment's Python (the time in those two calls
-  only);
-* through hpobench: the ``dehb`` (``hebo``) method run by hpobench's runner,
+* direct: ``dehb.DEHB.ask`` / ``tell`` (HEBO: ``suggest`` / ``observe``;
+  NGOpt: ``ask`` / ``tell``, told the budget) in a plain loop, run by the
+  environment's Python (the time in those two calls only);
+* through hpobench: the ``dehb`` (``hebo``, ``nevergrad_ngopt``) method run by hpobench's runner,
   whose ``optimizer_time`` per trial covers the driver, the JSON messages over
   the pipes and the runner's bookkeeping around ask and tell.
 
     python scripts/bench_isolated_overhead.py --trials 2000
     python scripts/bench_isolated_overhead.py --method hebo --trials 15   # seconds per suggestion
+    python scripts/bench_isolated_overhead.py --method nevergrad_ngopt --trials 200
 
 Prints one Markdown table row per repetition and the median difference per trial.
 """
@@ -79,6 +80,25 @@ for _ in range(n):
 print(json.dumps(spent / n))
 """
 
+NGOPT = r"""
+import json, sys, time
+import nevergrad as ng, numpy as np
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+param = ng.p.Dict(**{f"x{i}": ng.p.Scalar(lower=0.0, upper=1.0) for i in range(6)})
+param.random_state = np.random.RandomState(seed)
+opt = ng.optimizers.registry["NGOpt"](parametrization=param, budget=n, num_workers=1)
+spent = 0.0
+for _ in range(n):
+    tic = time.perf_counter()
+    candidate = opt.ask()
+    spent += time.perf_counter() - tic
+    loss = sum((candidate.value[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / 100
+    tic = time.perf_counter()
+    opt.tell(candidate, loss)
+    spent += time.perf_counter() - tic
+print(json.dumps(spent / n))
+"""
+
 
 class Quadratic(Task):
     """The same objective as the direct loop's."""
@@ -95,15 +115,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--method", choices=("dehb", "hebo"), default="dehb")
+    parser.add_argument("--method", choices=("dehb", "hebo", "nevergrad_ngopt"), default="dehb")
     args = parser.parse_args()
     settings = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "method" / f"{args.method}.yaml"))
+    if "budget" in settings["settings"]:  # what a run tells NGOpt: its evaluation limit and one worker
+        settings["settings"].update(budget=args.trials, num_workers=1)
     python = python_of(ensure_env(settings["requirements"]))
     make = partial(IsolatedMethod, requirements=settings["requirements"], driver=settings["driver"],
                    requires=settings.get("requires", []), settings=settings["settings"])
     print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) |")
     print("|---:|---:|---:|---:|---:|")
-    added, loop = [], {"dehb": DEHB, "hebo": HEBO}[args.method]
+    added, loop = [], {"dehb": DEHB, "hebo": HEBO, "nevergrad_ngopt": NGOPT}[args.method]
     for k in range(args.repeats):
         direct = json.loads(subprocess.run([str(python), "-c", loop, str(args.trials), str(k)], check=True,
                                            capture_output=True, text=True).stdout.splitlines()[-1])
