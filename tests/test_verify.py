@@ -36,12 +36,13 @@ def verify(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
-    """Every (multi-fidelity-capable) method on two synthetic tasks, one seed, two workers."""
+    """Every (multi-fidelity-capable) method on two synthetic tasks, one seed, two workers; an evaluation limit
+    beside the fidelity one, which NGOpt needs to choose its algorithm."""
     root = tmp_path_factory.mktemp("verify")
     methods = ",".join(methods_for_multi_fidelity_tasks())
     subprocess.run([sys.executable, "-m", "hpobench", "-m", f"method={methods}", f"task={','.join(MF_TASKS)}",
-                    "seed=0", "workers=2", "budget.fidelity=4", f"results_dir={root}", NO_ANALYSIS], cwd=root,
-                   env=cli_env(), check=True, capture_output=True, timeout=600)
+                    "seed=0", "workers=2", "budget.fidelity=4", "budget.evals=40", f"results_dir={root}", NO_ANALYSIS],
+                   cwd=root, env=cli_env(), check=True, capture_output=True, timeout=600)
     return root
 
 

@@ -76,7 +76,15 @@ _P6 = 1e-4 * np.array(
 def hartmann(x: np.ndarray, alpha: np.ndarray = _ALPHA) -> float:
     """-sum_i alpha_i exp(-sum_j A_ij (x_j - P_ij)^2) for 3 or 6 inputs in [0, 1]."""
     A, P = (_A3, _P3) if len(x) == 3 else (_A6, _P6)
-    return -float(alpha @ np.exp(-np.sum(A * (np.asarray(x) - P) ** 2, axis=1)))
+    terms = (alpha * np.exp(-np.sum(A * (np.asarray(x) - P) ** 2, axis=1))).tolist()
+    # Summed left to right in Python floats, not by BLAS: the order of a BLAS dot product depends on the kernel
+    # OpenBLAS picks for the processor (its AVX-512 kernel changed the last bits, and so every trial after), and
+    # a run must make the same trials on every machine. This order gives the trials recorded where OpenBLAS took
+    # its Haswell kernel (tests/test_fingerprints_unchanged.py).
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return -total
 
 
 class _Hartmann(Task):

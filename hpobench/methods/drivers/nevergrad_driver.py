@@ -37,6 +37,9 @@ class NevergradDriver:
         param.random_state = np.random.RandomState(param_seed)
         settings = dict(settings)
         name = settings.pop("optimizer", "NGOpt")
+        if name == "NGOpt" and settings.get("budget") is None:  # else its first ask fails an assertion
+            raise ValueError("NGOpt chooses its algorithm by the number of evaluations and asks nothing without "
+                             "it: give the run budget.evals")
         self.optimizer = ng.optimizers.registry[name](parametrization=param, budget=settings.pop("budget", None),
                                                       num_workers=settings.pop("num_workers", 1), **settings)
         self.asked = {}  # our trial id -> Nevergrad's candidate
