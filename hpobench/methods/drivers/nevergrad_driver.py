@@ -10,16 +10,18 @@ pins numpy 2.3, where that call still works.
 Loaded by ``worker.py`` (see there for the driver contract); imports nothing
 from hpobench. It does what the in-process adapter
 (``hpobench/methods/peers/nevergrad.py``) does: the space becomes a Nevergrad
-``Dict`` (``Scalar`` or ``Log``, integer casting for integers, ``Choice``),
-seeded with ``random_state = np.random.RandomState(seed)`` before the
-optimiser is built with the run's ``budget`` and ``num_workers`` (both of
+``Dict`` (``Scalar`` or ``Log``, integer casting for integers, ``Choice``)
+whose ``random_state`` is a ``RandomState`` seeded from the run's seed, set
+before the optimiser is built with the run's ``budget`` and ``num_workers`` (both of
 which NGOpt uses to choose); pending trials are asked before earlier ones are
 told; a failed trial's nan is told as it is (Nevergrad clips it to 5e20).
 
 What the driver adds, and why: some of Nevergrad's optimisers draw from
 numpy's global generator, which the driver seeds once from the run's seed
-(this process belongs to the run alone); values are clipped to their bounds
-against round-off.
+(this process belongs to the run alone; the parametrization gets a second
+stream of the same seed); values are clipped to their bounds against
+round-off; NGOpt without an evaluation limit is refused at once, where
+Nevergrad would fail an assertion at its first ask.
 """
 
 import nevergrad as ng
