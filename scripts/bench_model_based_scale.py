@@ -108,25 +108,21 @@ def measure(function: str, size: int, window: int, seed: int, pair: tuple[str, s
     """Rows of ours and Optuna's sampler; Optuna's row is taken from ``earlier`` when it holds one for the same
     function, size, window and seed (the same history: it depends on nothing else)."""
     task = FUNCTIONS[function]()
+    settings = settings if pair[0] == "gp" else {}  # --gp-settings are gp's
     label = pair[0] + (" (" + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")" if settings else "")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Optuna's experimental-feature warnings
-        history, t_ours, l_ours = ours(pair[0], task, size, window, seed, settings if pair[0] == "gp" else {})
+        history, times, losses = ours(pair[0], task, size, window, seed, settings)
+        start = min(v for _, v in history)
+
+        def row(name: str, times: list[float], losses: list[float]) -> dict:
+            return {"function": function, "size": size, "method": name, "window": window, "seed": seed,
+                    "ms_median": 1000 * float(np.median(times)), "ms_mean": 1000 * float(np.mean(times)),
+                    "regret_history": start - task.optimum, "regret_after": min(start, min(losses)) - task.optimum}
+
         reused = earlier.get((function, size, pair[1], window, seed))
-        if reused is None:
-            t_peer, l_peer = optuna_run(pair[1], task, history, window, seed)
-    start = min(v for _, v in history)
-    rows = []
-    for name, times, losses in ((label if pair[0] == "gp" else pair[0], t_ours, l_ours),
-                                (pair[1], None, None) if reused else (pair[1], t_peer, l_peer)):
-        if times is None:
-            rows.append({**reused, "reused": True})
-            continue
-        rows.append({"function": function, "size": size, "method": name, "window": window, "seed": seed,
-                     "ms_median": 1000 * float(np.median(times)), "ms_mean": 1000 * float(np.mean(times)),
-                     "regret_history": start - task.optimum,
-                     "regret_after": min(start, min(losses)) - task.optimum})
-    return rows
+        peer = {**reused, "reused": True} if reused else row(pair[1], *optuna_run(pair[1], task, history, window, seed))
+    return [row(label, times, losses), peer]
 
 
 def table(rows: list[dict]) -> str:
