@@ -7,10 +7,15 @@ black-box, at z = 100), with the same number of trials and one worker:
 
 * direct: ``dehb.DEHB.ask`` / ``tell`` (HEBO: ``suggest`` / ``observe``;
   NGOpt: ``ask`` / ``tell``, told the budget) in a plain loop, run by the
-  environment's Python (the time in those two calls only);
+  environment's Python (the wall time in those two calls only), the library
+  seeded as the driver seeds it from the seed the method hands its worker
+  (one draw from the method's generator), so that both loops make the same trials;
 * through hpobench: the ``dehb`` (``hebo``, ``nevergrad_ngopt``) method run by hpobench's runner,
   whose ``optimizer_time`` per trial covers the driver, the JSON messages over
   the pipes and the runner's bookkeeping around ask and tell.
+
+The two loops take turns (which goes first alternates), and each repetition
+checks that they made the same trials (configurations and fidelities, equal to 1e-9).
 
     python scripts/bench_isolated_overhead.py --trials 2000
     python scripts/bench_isolated_overhead.py --method hebo --trials 15   # seconds per suggestion
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 from functools import partial
@@ -33,7 +39,10 @@ from hpobench import Budget, Fidelity, Float, Result, Space, Task, Trial, run
 from hpobench.app import CONF_DIR
 from hpobench.methods.isolated import IsolatedMethod
 from hpobench.methods.venvs import ensure_env, python_of
+from hpobench.runner import method_rng
 
+# Each loop seeds its library as the driver does (hpobench/methods/drivers/) and prints its time in ask and
+# tell per trial and the trials it made: [x0, ..., x5, fidelity] each.
 DEHB = r"""
 import json, sys, tempfile, time
 import ConfigSpace
@@ -44,17 +53,18 @@ for i in range(6):
     cs.add(ConfigSpace.UniformFloatHyperparameter(f"x{i}", 0.0, 1.0))
 dehb = DEHB(cs=cs, min_fidelity=3, max_fidelity=100, seed=seed, n_workers=1, output_path=tempfile.mkdtemp(),
             save_freq="end")
-spent = 0.0
+spent, trials = 0.0, []
 for _ in range(n):
     tic = time.perf_counter()
     job = dehb.ask()
     spent += time.perf_counter() - tic
     c = dict(job["config"])
+    trials.append([float(c[f"x{i}"]) for i in range(6)] + [float(job["fidelity"])])
     loss = sum((c[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / job["fidelity"]
     tic = time.perf_counter()
-    dehb.tell(job, {"fitness": loss, "cost": job["fidelity"]})
+    dehb.tell(job, {"fitness": float(loss), "cost": float(job["fidelity"])})
     spent += time.perf_counter() - tic
-print(json.dumps(spent / n))
+print(json.dumps({"seconds": spent / n, "trials": trials}))
 """
 
 HEBO = r"""
@@ -63,40 +73,44 @@ import numpy as np, torch
 from hebo.design_space.design_space import DesignSpace
 from hebo.optimizers.hebo import HEBO
 n, seed = int(sys.argv[1]), int(sys.argv[2])
-np.random.seed(seed)
+np.random.seed(seed % 2**32)
 torch.manual_seed(seed)
 hebo = HEBO(DesignSpace().parse([{"name": f"x{i}", "type": "num", "lb": 0.0, "ub": 1.0} for i in range(6)]),
             scramble_seed=seed)
-spent = 0.0
+spent, trials = 0.0, []
 for _ in range(n):
     tic = time.perf_counter()
     row = hebo.suggest(n_suggestions=1)
     spent += time.perf_counter() - tic
     c = row.iloc[0]
+    trials.append([float(c[f"x{i}"]) for i in range(6)] + [100.0])
     loss = sum((float(c[f"x{i}"]) - 0.5) ** 2 for i in range(6)) + 1.0 / 100
     tic = time.perf_counter()
-    hebo.observe(row, np.array([[loss]]))
+    hebo.observe(row, np.array([[loss]], dtype=float))
     spent += time.perf_counter() - tic
-print(json.dumps(spent / n))
+print(json.dumps({"seconds": spent / n, "trials": trials}))
 """
 
 NGOPT = r"""
 import json, sys, time
 import nevergrad as ng, numpy as np
 n, seed = int(sys.argv[1]), int(sys.argv[2])
+global_seed, param_seed = np.random.SeedSequence(seed).generate_state(2)
+np.random.seed(global_seed)
 param = ng.p.Dict(**{f"x{i}": ng.p.Scalar(lower=0.0, upper=1.0) for i in range(6)})
-param.random_state = np.random.RandomState(seed)
+param.random_state = np.random.RandomState(param_seed)
 opt = ng.optimizers.registry["NGOpt"](parametrization=param, budget=n, num_workers=1)
-spent = 0.0
+spent, trials = 0.0, []
 for _ in range(n):
     tic = time.perf_counter()
     candidate = opt.ask()
     spent += time.perf_counter() - tic
+    trials.append([float(candidate.value[f"x{i}"]) for i in range(6)] + [100.0])
     loss = sum((candidate.value[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / 100
     tic = time.perf_counter()
     opt.tell(candidate, loss)
     spent += time.perf_counter() - tic
-print(json.dumps(spent / n))
+print(json.dumps({"seconds": spent / n, "trials": trials}))
 """
 
 
@@ -123,19 +137,38 @@ def main() -> None:
     python = python_of(ensure_env(settings["requirements"]))
     make = partial(IsolatedMethod, requirements=settings["requirements"], driver=settings["driver"],
                    requires=settings.get("requires", []), settings=settings["settings"])
-    print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) |")
-    print("|---:|---:|---:|---:|---:|")
-    added, loop = [], {"dehb": DEHB, "hebo": HEBO, "nevergrad_ngopt": NGOPT}[args.method]
+    loop = {"dehb": DEHB, "hebo": HEBO, "nevergrad_ngopt": NGOPT}[args.method]
+    print("| repetition | direct (µs per trial) | through hpobench (µs per trial) | added (µs) | added (%) | "
+          "same trials |")
+    print("|---:|---:|---:|---:|---:|---|")
+    added = []
     for k in range(args.repeats):
-        direct = json.loads(subprocess.run([str(python), "-c", loop, str(args.trials), str(k)], check=True,
-                                           capture_output=True, text=True).stdout.splitlines()[-1])
-        out = run(make, Quadratic(), seed=k, budget=Budget(evals=args.trials), workers=1)
-        ours = sum(r["optimizer_time"] for r in out.records) / len(out.records)
+        if k % 2:  # the two loops take turns going first
+            records, plain = _through_hpobench(make, k, args.trials), _direct(python, loop, k, args.trials)
+        else:
+            plain, records = _direct(python, loop, k, args.trials), _through_hpobench(make, k, args.trials)
+        ours = sum(r.optimizer_time for r in records) / len(records)
+        made = [[r.config[f"x{i}"] for i in range(6)] + [r.fidelity] for r in records]
+        same = len(made) == len(plain["trials"]) and all(
+            math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+            for x, y in zip(made, plain["trials"], strict=True) for a, b in zip(x, y, strict=True))
+        direct = plain["seconds"]
         added.append(ours - direct)
-        print(f"| {k} | {direct * 1e6:.0f} | {ours * 1e6:.0f} | {(ours - direct) * 1e6:.0f} | "
-              f"{100 * (ours - direct) / direct:.1f} |")
-    print(f"\nmedian added per trial: {statistics.median(added) * 1e6:.0f} µs")
+        print(f"| {k} | {direct * 1e6:.0f} | {ours * 1e6:.0f} | {(ours - direct) * 1e6:+.0f} | "
+              f"{100 * (ours - direct) / direct:+.1f} | {'yes' if same else 'NO'} |", flush=True)
+    print(f"\nmedian added per trial: {statistics.median(added) * 1e6:+.0f} µs")
 
+
+def _direct(python, loop: str, seed: int, trials: int) -> dict:
+    """The library's own loop, seeded as the driver seeds it in the run of this seed."""
+    library_seed = int(method_rng(seed).integers(2**31 - 1))  # the draw IsolatedMethod hands its worker
+    done = subprocess.run([str(python), "-c", loop, str(trials), str(library_seed)], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _through_hpobench(make, seed: int, trials: int) -> list:
+    return run(make, Quadratic(), seed=seed, budget=Budget(evals=trials), workers=1).records
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,7 @@ from hpobench import Budget, UserError, run, testing
 from hpobench.methods import venvs
 from hpobench.methods.isolated import IsolatedMethod
 from hpobench.runner import build_method
+from hpobench.storage import RunFolder
 
 DRIVERS = str(TESTS / "drivers")
 
@@ -144,6 +145,15 @@ def test_a_bug_in_the_optimiser_is_reported_with_its_file_and_line():
         build_method(fake(fail_in="init"), testing.MixedTask(), seed=0)
     with pytest.raises(RuntimeError, match=r"failed in ask at .*fake_optimiser\.py:\d+: ZeroDivisionError"):
         run(fake(fail_in="ask"), testing.MixedTask(), seed=0, budget=Budget(evals=5))
+
+
+def test_a_failing_tell_stops_the_run_at_the_next_ask(tmp_path):
+    # a tell's answer is read with the next message's (one wait per trial instead of two): the run stops there,
+    # with the trial already recorded, so a resume replays it and fails at the same point
+    folder = RunFolder(tmp_path / "run")
+    with pytest.raises(RuntimeError, match=r"failed in tell at .*fake_optimiser\.py:\d+: ZeroDivisionError"):
+        run(fake(fail_in="tell"), testing.MixedTask(), seed=0, budget=Budget(evals=5), folder=folder)
+    assert [r.trial_id for r in folder.read_trials()] == [0]
 
 
 def test_a_worker_that_dies_is_reported_with_its_last_output():

@@ -102,7 +102,7 @@ class IsolatedMethod(Method):
 
     def tell(self, trial: Trial, result: Result) -> None:
         loss = result.loss if math.isfinite(result.loss) else None
-        self._worker.call({"op": "tell", "trial": trial.id, "loss": loss, "cost": result.cost})
+        self._worker.send({"op": "tell", "trial": trial.id, "loss": loss, "cost": result.cost})
 
     def describe(self) -> dict[str, Any]:
         self._worker  # noqa: B018  (started, so that it has said which library and version it runs)
@@ -119,7 +119,7 @@ class IsolatedMethod(Method):
 
 
 class _Worker:
-    """The worker process: one JSON line out, one back. It ends when its method is garbage-collected."""
+    """The worker process: JSON lines out, one back for each, in order; it ends when its method is collected."""
 
     def __init__(self, python: Path, driver: str):
         self.driver = driver
@@ -130,18 +130,34 @@ class _Worker:
         self.process = subprocess.Popen([str(python), str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self.log, text=True, cwd=self.folder, env=env)
         self._finalizer = weakref.finalize(self, _stop, self.process, self.folder, self.log)
+        self._unread: list[str] = []  # the ops of messages sent whose answers are not read yet, oldest first
 
     def call(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a message and return its answer (after reading the answers of those sent before it)."""
+        self.send(message)
+        while True:
+            answer = self._read(self._unread.pop(0))
+            if not self._unread:
+                return answer
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send a message whose answer is read with the next call's. A tell's answer says only whether it
+        failed, and the runner asks next anyway, so the two processes wait on each other once per trial
+        instead of twice; a failed tell stops the run at that next ask."""
         try:
             self.process.stdin.write(json.dumps(message) + "\n")
             self.process.stdin.flush()
-            line = self.process.stdout.readline()
         except (BrokenPipeError, OSError):
+            self._exited(message["op"])
+        self._unread.append(message["op"])
+
+    def _read(self, op: str) -> dict[str, Any]:
+        try:
+            line = self.process.stdout.readline()
+        except OSError:
             line = ""
         if not line:
-            code = self.process.wait(timeout=10)
-            raise RuntimeError(f"The worker for {self.driver} exited (status {code}) during {message['op']}; "
-                               f"its last output: {self._tail()}")
+            self._exited(op)
         answer = json.loads(line)
         if answer["ok"]:
             return answer
@@ -150,6 +166,11 @@ class _Worker:
             raise UserError(f"The optimiser {self.driver} failed to start in its environment{at} "
                             f"({answer['error']}); fix that code, method.settings or method.requirements.")
         raise RuntimeError(f"The optimiser {self.driver} failed in {answer['stage']}{at}: {answer['error']}")
+
+    def _exited(self, op: str) -> None:
+        code = self.process.wait(timeout=10)
+        raise RuntimeError(f"The worker for {self.driver} exited (status {code}) during {op}; "
+                           f"its last output: {self._tail()}")
 
     def _tail(self, lines: int = 15) -> str:
         self.log.flush()
