@@ -9,7 +9,8 @@ black-box, at z = 100), with the same number of trials and one worker:
   NGOpt: ``ask`` / ``tell``, told the budget) in a plain loop, run by the
   environment's Python (the wall time in those two calls only), the library
   seeded as the driver seeds it from the seed the method hands its worker
-  (one draw from the method's generator), so that both loops make the same trials;
+  (one draw from the method's generator) and with ``PYTHONHASHSEED=0`` as the
+  worker has, so that both loops make the same trials;
 * through hpobench: the ``dehb`` (``hebo``, ``nevergrad_ngopt``) method run by hpobench's runner,
   whose ``optimizer_time`` per trial covers the driver, the JSON messages over
   the pipes and the runner's bookkeeping around ask and tell.
@@ -20,8 +21,12 @@ checks that they made the same trials (configurations and fidelities, equal to 1
     python scripts/bench_isolated_overhead.py --trials 2000
     python scripts/bench_isolated_overhead.py --method hebo --trials 15   # seconds per suggestion
     python scripts/bench_isolated_overhead.py --method nevergrad_ngopt --trials 200
+    python scripts/bench_isolated_overhead.py --method none --trials 3000 --repeats 6
 
 Prints one Markdown table row per repetition and the median difference per trial.
+``--method none`` measures the messages alone: a driver that does nothing, in
+a bare environment, run with the tell's answer read with the next ask's (as
+hpobench does) and read at once (as it did before), taking turns.
 """
 
 from __future__ import annotations
@@ -29,9 +34,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import subprocess
+import tempfile
 from functools import partial
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
@@ -121,16 +129,18 @@ class Quadratic(Task):
     fidelity = Fidelity("z", 3, 100, integer=False)
 
     def evaluate(self, trial: Trial, seed: int) -> Result:
-        c = trial.config
-        return Result(sum((c[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / trial.fidelity, trial.fidelity)
+        c, z = trial.config, self.fidelity.max if trial.fidelity is None else trial.fidelity  # None: black-box
+        return Result(sum((c[f"x{i}"] - 0.5) ** 2 for i in range(6)) + 1.0 / z, z)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--method", choices=("dehb", "hebo", "nevergrad_ngopt"), default="dehb")
+    parser.add_argument("--method", choices=("dehb", "hebo", "nevergrad_ngopt", "none"), default="dehb")
     args = parser.parse_args()
+    if args.method == "none":
+        return _messages_alone(args.trials, args.repeats)
     settings = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "method" / f"{args.method}.yaml"))
     if "budget" in settings["settings"]:  # what a run tells NGOpt: its evaluation limit and one worker
         settings["settings"].update(budget=args.trials, num_workers=1)
@@ -147,6 +157,7 @@ def main() -> None:
             records, plain = _through_hpobench(make, k, args.trials), _direct(python, loop, k, args.trials)
         else:
             plain, records = _direct(python, loop, k, args.trials), _through_hpobench(make, k, args.trials)
+        assert all(r.status == "ok" for r in records), "an evaluation failed"
         ours = sum(r.optimizer_time for r in records) / len(records)
         made = [[r.config[f"x{i}"] for i in range(6)] + [r.fidelity] for r in records]
         same = len(made) == len(plain["trials"]) and all(
@@ -159,11 +170,52 @@ def main() -> None:
     print(f"\nmedian added per trial: {statistics.median(added) * 1e6:+.0f} µs")
 
 
+NOTHING = """
+class Nothing:
+    library = None
+
+    def __init__(self, space, fidelity, seed, settings):
+        self.config = {p["name"]: 0.5 for p in space}
+
+    def ask(self, trial_id):
+        return {"config": self.config, "fidelity": 50.0, "parent": None}
+
+    def tell(self, trial_id, loss, cost):
+        pass
+"""
+
+
+def _tell_and_wait(self, trial: Trial, result: Result) -> None:
+    """IsolatedMethod.tell as it was: waiting for the tell's answer."""
+    self._worker.call({"op": "tell", "trial": trial.id, "loss": result.loss, "cost": result.cost})
+
+
+def _messages_alone(trials: int, repeats: int) -> None:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "nothing_driver.py").write_text(NOTHING)
+    make = partial(IsolatedMethod, requirements=[], driver="nothing_driver:Nothing", paths=[str(folder)],
+                   requires=["fidelity"])
+    ways = {"tell's answer read with the next ask's (now)": IsolatedMethod.tell,
+            "tell's answer read at once (before)": _tell_and_wait}
+    per_trial = {name: [] for name in ways}
+    for k in range(repeats):
+        for name in sorted(ways, reverse=k % 2 == 1):  # taking turns going first
+            IsolatedMethod.tell = ways[name]
+            records = run(make, Quadratic(), seed=k, budget=Budget(evals=trials), workers=1).records
+            per_trial[name].append(statistics.median(r.optimizer_time for r in records))
+    IsolatedMethod.tell = ways["tell's answer read with the next ask's (now)"]
+    print("| messages | median optimizer_time per trial (µs), per repetition | median |")
+    print("|---|---|---:|")
+    for name, times in per_trial.items():
+        print(f"| {name} | {', '.join(f'{t * 1e6:.0f}' for t in times)} | {statistics.median(times) * 1e6:.0f} |")
+
+
 def _direct(python, loop: str, seed: int, trials: int) -> dict:
     """The library's own loop, seeded as the driver seeds it in the run of this seed."""
     library_seed = int(method_rng(seed).integers(2**31 - 1))  # the draw IsolatedMethod hands its worker
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # as the worker runs (hpobench.methods.isolated)
     done = subprocess.run([str(python), "-c", loop, str(trials), str(library_seed)], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     return json.loads(done.stdout.splitlines()[-1])
 
 
