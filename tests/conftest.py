@@ -16,8 +16,8 @@ NO_ANALYSIS = "~hydra.callbacks.analysis"  # sweeps in tests that are not about 
 TESTS = Path(__file__).resolve().parent
 
 
-# Methods in their own environment whose tests run (building it downloads packages): HPOBENCH_TEST_ENVS=1 for all,
-# or a comma-separated list of names (.ci/run: dehb and nevergrad_ngopt; HEBO takes seconds per suggestion).
+# Methods in their own environment whose tests run (building it downloads packages): HPOBENCH_TEST_ENVS=1 for all
+# (as .ci/run sets it), or a comma-separated list of names.
 _BUILD = os.environ.get("HPOBENCH_TEST_ENVS", "")
 
 
