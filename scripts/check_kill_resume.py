@@ -57,11 +57,14 @@ def default_methods() -> list[str]:
     return sorted(p.stem for p in METHODS.glob("*.yaml") if runnable(p.stem))
 
 
-@functools.cache  # building a method may start a worker in its own environment: once per name
+@functools.cache
 def task_for(name: str) -> str:
     """Branin, or for a method that needs fidelities (Branin has none) the multi-fidelity Hartmann-3."""
     config = method_config(name)
-    needs = set(config.get("requires") or ()) or testing.requirements_of(instantiate(config))
+    if config.get("requirements") is not None:  # in its own environment: its YAML says what it requires
+        needs = set(config.get("requires") or ())
+    else:
+        needs = testing.requirements_of(instantiate(config))
     return FIDELITY_TASK if "fidelity" in needs else "branin"
 
 
