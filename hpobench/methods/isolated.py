@@ -21,7 +21,7 @@ import tempfile
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -167,7 +167,7 @@ class _Worker:
                             f"({answer['error']}); fix that code, method.settings or method.requirements.")
         raise RuntimeError(f"The optimiser {self.driver} failed in {answer['stage']}{at}: {answer['error']}")
 
-    def _exited(self, op: str) -> None:
+    def _exited(self, op: str) -> NoReturn:
         code = self.process.wait(timeout=10)
         raise RuntimeError(f"The worker for {self.driver} exited (status {code}) during {op}; "
                            f"its last output: {self._tail()}")
