@@ -191,18 +191,18 @@ def _tell_and_wait(self, trial: Trial, result: Result) -> None:
 
 
 def _messages_alone(trials: int, repeats: int) -> None:
-    folder = Path(tempfile.mkdtemp())
-    (folder / "nothing_driver.py").write_text(NOTHING)
-    make = partial(IsolatedMethod, requirements=[], driver="nothing_driver:Nothing", paths=[str(folder)],
-                   requires=["fidelity"])
     ways = {"tell's answer read with the next ask's (now)": IsolatedMethod.tell,
             "tell's answer read at once (before)": _tell_and_wait}
     per_trial = {name: [] for name in ways}
-    for k in range(repeats):
-        for name in sorted(ways, reverse=k % 2 == 1):  # taking turns going first
-            IsolatedMethod.tell = ways[name]
-            records = run(make, Quadratic(), seed=k, budget=Budget(evals=trials), workers=1).records
-            per_trial[name].append(statistics.median(r.optimizer_time for r in records))
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "nothing_driver.py").write_text(NOTHING)
+        make = partial(IsolatedMethod, requirements=[], driver="nothing_driver:Nothing", paths=[folder],
+                       requires=["fidelity"])
+        for k in range(repeats):
+            for name in sorted(ways, reverse=k % 2 == 1):  # taking turns going first
+                IsolatedMethod.tell = ways[name]
+                records = run(make, Quadratic(), seed=k, budget=Budget(evals=trials), workers=1).records
+                per_trial[name].append(statistics.median(r.optimizer_time for r in records))
     IsolatedMethod.tell = ways["tell's answer read with the next ask's (now)"]
     print("| messages | median optimizer_time per trial (µs), per repetition | median |")
     print("|---|---|---:|")
@@ -221,6 +221,7 @@ def _direct(python, loop: str, seed: int, trials: int) -> dict:
 
 def _through_hpobench(make, seed: int, trials: int) -> list:
     return run(make, Quadratic(), seed=seed, budget=Budget(evals=trials), workers=1).records
+
 
 if __name__ == "__main__":
     main()
