@@ -25,6 +25,12 @@ def builds_env(name: str) -> bool:
     return _BUILD == "1" or name in _BUILD.split(",")
 
 
+def env_skipped(name: str) -> bool:
+    """Whether conf/method/<name>.yaml runs in its own environment (it lists requirements, installed on first use
+    by downloading packages) that HPOBENCH_TEST_ENVS does not name."""
+    return bool(OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml").get("requirements")) and not builds_env(name)
+
+
 def is_peer(name: str) -> bool:
     """Whether conf/method/<name>.yaml is an adapter of another library (hpobench/methods/peers/)."""
     target = OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml").get("_target_", "")
@@ -51,9 +57,8 @@ def method_configs(peers: bool = True) -> list:
     names = sorted(p.stem for p in (ROOT / "conf" / "method").glob("*.yaml") if peers or not is_peer(p.stem))
     skip = pytest.mark.skip(reason="runs in its own environment, built by downloading packages; set "
                                    "HPOBENCH_TEST_ENVS=1 (or a list of names) to include it")
-    own_env = {n for n in names if OmegaConf.load(ROOT / "conf" / "method" / f"{n}.yaml").get("requirements")}
     missing = {n: why for n in names if (why := peer_library_missing(n))}
-    return [pytest.param(n, marks=skip) if n in own_env and not builds_env(n)
+    return [pytest.param(n, marks=skip) if env_skipped(n)
             else pytest.param(n, marks=pytest.mark.skip(reason=missing[n])) if n in missing else n for n in names]
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NO_ANALYSIS, ROOT, builds_env, cli_env, peer_library_missing
+from conftest import NO_ANALYSIS, ROOT, cli_env, env_skipped, peer_library_missing
 from omegaconf import OmegaConf
 
 from hpobench.storage import find_runs
@@ -21,10 +21,9 @@ def methods_for_multi_fidelity_tasks() -> list[str]:
     for path in sorted((ROOT / "conf" / "method").glob("*.yaml")):
         if peer_library_missing(path.stem):
             continue  # an adapter whose optional library is not installed here
-        config = OmegaConf.load(path)
-        if config.get("requirements") is not None and not builds_env(path.stem):
+        if env_skipped(path.stem):
             continue  # in its own environment, built by downloading packages: with HPOBENCH_TEST_ENVS only
-        target = config["_target_"]
+        target = OmegaConf.load(path)["_target_"]
         module, cls = target.rsplit(".", 1)
         requires = getattr(__import__(module, fromlist=[cls]), cls).requires
         if requires <= {"fidelity"}:
