@@ -23,7 +23,7 @@ from conftest import ROOT, cli_env
 from hydra.utils import get_class
 from omegaconf import OmegaConf
 
-from hpobench import Budget, UserError, run, testing
+from hpobench import Budget, Float, Result, Space, UserError, run, testing
 from hpobench.runner import method_rng
 from hpobench.storage import deterministic_part
 
@@ -59,7 +59,7 @@ NAMES = [adapter(name) for name in ADAPTERS]
 
 def make_method(name: str, **overrides):
     """The method as its YAML builds it, with the tests' settings: a picklable partial of its class."""
-    cfg = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml"))
+    cfg = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "method" / f"{name}.yaml"), resolve=True)
     target = get_class(cfg.pop("_target_"))
     cfg.pop("_partial_")
     return partial(target, **{**cfg, **ADAPTERS[name][2], **overrides})
@@ -195,3 +195,21 @@ def test_syne_tune_numbers_outside_their_bounds_come_back_clipped():
     space = Space({"batch_size": Int(16, 512, log=True), "lr": Float(1e-4, 1e-1, log=True)})
     decoded = SyneTune._decode(SimpleNamespace(space=space), {"batch_size": 4, "lr": 0.1000000001})
     assert decoded == {"batch_size": 16, "lr": 0.1}
+
+
+@pytest.mark.skipif(not installed("smac"), reason='smac is not installed (pip install -e ".[smac]")')
+def test_smac_sizes_its_initial_design_for_the_runs_evaluation_limit():
+    # SMAC's BlackBox facade takes 8 Sobol points per hyperparameter, at most a quarter of its n_trials; the
+    # YAML hands it the run's evaluation limit, so 12 trials in 6-D start from 3 points, not 48
+    yaml = OmegaConf.load(ROOT / "conf" / "method" / "smac_bb.yaml")
+    told = [OmegaConf.create({"method": yaml, "budget": budget}).method.n_trials
+            for budget in ({"evals": 12}, {"sim_time": 100.0})]
+    assert told == [12, None]
+    space = Space({f"x{i}": Float(0.0, 1.0) for i in range(6)})
+    method = make_method("smac_bb", n_trials=12)(space=space, fidelity=None, rng=method_rng(0))
+    origins = []
+    for _ in range(6):
+        trial = method.ask()
+        origins.append(method._infos[trial.id].config.origin.split(":")[0])
+        method.tell(trial, Result(sum(trial.config.values()), 1.0))
+    assert origins == ["Initial Design"] * 3 + ["Acquisition Function Maximizer"] * 3, origins

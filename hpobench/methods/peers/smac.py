@@ -37,8 +37,15 @@ What the adapter adds, and why:
   ``save=False``, so nothing reaches the results. SMAC's ``logging_level``
   is ``False`` so that it does not reconfigure the process's root logger;
   with ``quiet`` (the default) its ``smac`` loggers print warnings only.
-* ``n_trials`` is SMAC's planning horizon (its initial designs take a
-  fraction of it); the runner's budget is what stops the run.
+* ``n_trials``, SMAC's planning horizon, is the run's evaluation limit
+  (``budget.evals``, or the task's default budget's), which is what a user
+  of SMAC gives its scenario: the initial designs of the BlackBox, HPO and
+  MultiFidelity facades take 8, 10 and 10 configurations per hyperparameter
+  but at most a quarter of ``n_trials``, so a 6-D BlackBox run of 20 trials
+  starts from 5 Sobol points, not 48 (Hyperband's starts from SMAC's
+  default configuration whatever the horizon). A budget without an
+  evaluation limit (fidelity or time) leaves a horizon of 100,000, where the
+  cap never binds; either way the runner's budget, not SMAC's, stops the run.
 * ``deterministic=True`` in the scenario: tasks are evaluated with the run's
   seed, so SMAC does not ask for one configuration under several seeds.
 """
@@ -66,6 +73,7 @@ from hpobench.trial import Result, Trial
 FACADES = {"blackbox": "BlackBoxFacade", "hpo": "HyperparameterOptimizationFacade",
            "hyperband": "HyperbandFacade", "multi_fidelity": "MultiFidelityFacade"}
 MULTI_FIDELITY = ("hyperband", "multi_fidelity")
+HORIZON = 100_000  # n_trials without an evaluation limit: SMAC's cap of its initial design never binds
 
 
 class SMAC(Method):
@@ -74,17 +82,19 @@ class SMAC(Method):
     Args:
         space, fidelity, rng: supplied by the runner.
         facade: ``blackbox``, ``hpo``, ``hyperband`` or ``multi_fidelity``.
-        n_trials: SMAC's planning horizon (``Scenario.n_trials``).
+        n_trials: SMAC's planning horizon (``Scenario.n_trials``); the YAMLs give the run's evaluation
+            limit, None (no limit) is ``HORIZON``.
         quiet: SMAC's loggers at WARNING (it logs its brackets and every new incumbent at INFO).
     """
 
     def __init__(self, space: Space, fidelity: Fidelity | None, rng: np.random.Generator, *,
-                 facade: str = "hpo", n_trials: int = 100_000, quiet: bool = True):
+                 facade: str = "hpo", n_trials: int | None = None, quiet: bool = True):
         super().__init__(space, fidelity, rng)
         _settings.one_of("facade", facade, tuple(FACADES))
-        _settings.whole("n_trials", n_trials, 1)
+        if n_trials is not None:
+            _settings.whole("n_trials", n_trials, 1)
         self.facade = facade
-        self.n_trials = n_trials
+        self.n_trials = HORIZON if n_trials is None else n_trials
         self.quiet = bool(quiet)
         self.requires = frozenset({"fidelity"}) if facade in MULTI_FIDELITY else frozenset()
         # imported here, so that a missing library stops the run before anything is written
