@@ -8,8 +8,9 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from hpobench import Budget, UserError
+from hpobench import Budget
 from hpobench.app import TASK_ONLY_KEYS
+from hpobench.errors import NotApplicable
 from hpobench.runner import build_method
 
 METHODS = method_configs()
@@ -30,10 +31,8 @@ def test_method_and_task_configs_compose_and_build(method_name, task_name):
     make_method = instantiate(cfg.method)
     try:
         method = build_method(make_method, task, seed=0)
-    except UserError as error:  # the acceptable refusals: the task lacks what the method needs, or its default
-        # budget has no evaluation limit, which NGOpt needs to choose its algorithm (mfh3's is a fidelity budget)
-        assert "needs a task that supports" in str(error) or "give the run budget.evals" in str(error)
-        return
+    except NotApplicable:  # the task lacks what the method needs, or its default budget has no evaluation
+        return  # limit, which NGOpt needs to choose its algorithm (mfh3's is a fidelity budget)
     trial = method.ask()
     assert trial is not None and task.space.check(trial.config) is None
 

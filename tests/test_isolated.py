@@ -19,6 +19,7 @@ import pytest
 from conftest import TESTS, cli_env
 
 from hpobench import Budget, UserError, run, testing
+from hpobench.errors import NotApplicable
 from hpobench.methods import venvs
 from hpobench.methods.isolated import IsolatedMethod
 from hpobench.runner import build_method
@@ -145,6 +146,12 @@ def test_a_bug_in_the_optimiser_is_reported_with_its_file_and_line():
         build_method(fake(fail_in="init"), testing.MixedTask(), seed=0)
     with pytest.raises(RuntimeError, match=r"failed in ask at .*fake_optimiser\.py:\d+: ZeroDivisionError"):
         run(fake(fail_in="ask"), testing.MixedTask(), seed=0, budget=Budget(evals=5))
+
+
+def test_a_driver_that_cannot_run_with_this_task_or_budget_is_not_applicable():
+    # hpobench's NotApplicable, which a sweep skips (tests/test_not_applicable.py), with the driver's sentence
+    with pytest.raises(NotApplicable, match=r"^the fake optimiser needs what this run lacks; give it something"):
+        build_method(fake(not_applicable=True), testing.MixedTask(), seed=0)
 
 
 def test_a_failing_tell_stops_the_run_at_the_next_ask(tmp_path):

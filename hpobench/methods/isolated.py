@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from hpobench.errors import UserError
+from hpobench.errors import NotApplicable, UserError
 from hpobench.fidelity import Fidelity
 from hpobench.methods.base import Method
 from hpobench.methods.venvs import ensure_env, python_of
@@ -161,6 +161,8 @@ class _Worker:
         answer = json.loads(line)
         if answer["ok"]:
             return answer
+        if "not_applicable" in answer:  # the driver cannot run with this task or budget (a sweep skips the pair)
+            raise NotApplicable(answer["not_applicable"])
         at = f" at {answer['where']}" if answer.get("where") else ""
         if answer["stage"] == "start":  # the driver could not be loaded or built: the user's code or settings
             raise UserError(f"The optimiser {self.driver} failed to start in its environment{at} "

@@ -4,10 +4,14 @@ Random search at the lowest fidelity, and each finished trial's configuration
 asked once more at the highest fidelity with that trial as its parent (a
 promotion). ``settings["fail_in"]`` makes it raise in ``__init__``, ``ask``
 or ``tell``, as a buggy optimiser would; ``settings["stop_after"]`` makes it
-run out of trials.
+run out of trials; ``settings["not_applicable"]`` makes it refuse the run as one that lacks what it needs.
 """
 
 import random
+
+
+class NotApplicable(Exception):
+    """Named so that the worker reports it as hpobench's NotApplicable."""
 
 
 class FakeOptimiser:
@@ -16,6 +20,8 @@ class FakeOptimiser:
     def __init__(self, space, fidelity, seed, settings):
         self.space, self.fidelity, self.settings = space, fidelity, settings
         self.fail("init")
+        if settings.get("not_applicable"):
+            raise NotApplicable("the fake optimiser needs what this run lacks; give it something else.")
         self.random = random.Random(seed)
         self.pending = {}  # trial id -> config, asked at the lowest fidelity
         self.finished = []  # (trial id, config) finished at the lowest fidelity, not yet promoted

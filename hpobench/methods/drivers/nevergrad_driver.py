@@ -28,6 +28,10 @@ import nevergrad as ng
 import numpy as np
 
 
+class NotApplicable(ValueError):
+    """The run lacks what the optimiser needs (worker.py reports it as such: a sweep skips the pair)."""
+
+
 class NevergradDriver:
     library = "nevergrad"
 
@@ -40,8 +44,8 @@ class NevergradDriver:
         settings = dict(settings)
         name = settings.pop("optimizer", "NGOpt")
         if name == "NGOpt" and settings.get("budget") is None:  # else its first ask fails an assertion
-            raise ValueError("NGOpt chooses its algorithm by the number of evaluations and asks nothing without "
-                             "it: give the run budget.evals")
+            raise NotApplicable("NGOpt chooses its algorithm by the number of evaluations, so it needs a run "
+                                "with an evaluation limit; give the run budget.evals=N.")
         self.optimizer = ng.optimizers.registry[name](parametrization=param, budget=settings.pop("budget", None),
                                                       num_workers=settings.pop("num_workers", 1), **settings)
         self.asked = {}  # our trial id -> Nevergrad's candidate

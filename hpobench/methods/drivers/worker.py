@@ -16,13 +16,19 @@ numpy included). The driver it loads is a class with
 * ``tell(trial_id, loss, cost)`` with ``loss`` nan for a failed trial;
 * ``library``: the name of the distribution whose version goes into ``run.json``.
 
+A driver that cannot run with the task or the budget it is given raises an
+exception class of its own named ``NotApplicable``, with one sentence that
+names the fix: the runner raises hpobench's ``NotApplicable`` with it, which
+a sweep over methods and tasks skips instead of stopping.
+
 Messages (runner to worker, then the answer):
 
 * ``{"op": "start", "driver": "module:Class", "paths": [...], "space", "fidelity", "seed", "settings"}``
   -> ``{"ok": true, "library": name, "version": version}``
 * ``{"op": "ask", "trial": id}`` -> ``{"ok": true, "trial": {...} | null}``
 * ``{"op": "tell", "trial": id, "loss": number | null, "cost": number}`` -> ``{"ok": true}``
-* any failure -> ``{"ok": false, "stage", "error", "where"}``; the worker exits on end of input.
+* a ``NotApplicable`` -> ``{"ok": false, "stage", "not_applicable": its sentence}``;
+* any other failure -> ``{"ok": false, "stage", "error", "where"}``; the worker exits on end of input.
 
 Whatever the optimiser prints goes to stderr (the runner keeps its tail for
 error messages): the protocol has the original stdout to itself.
@@ -60,8 +66,11 @@ def main():
                 raise ValueError(f"unknown message {op!r}")
             text = json.dumps({"ok": True, **answer}, default=plain)
         except BaseException as error:  # reported to the runner, which stops the run with it
-            text = json.dumps({"ok": False, "stage": op, "error": f"{type(error).__name__}: {error}",
-                               "where": where(error)})
+            if type(error).__name__ == "NotApplicable":
+                text = json.dumps({"ok": False, "stage": op, "not_applicable": str(error)})
+            else:
+                text = json.dumps({"ok": False, "stage": op, "error": f"{type(error).__name__}: {error}",
+                                   "where": where(error)})
         answers.write(text + "\n")
         answers.flush()
 
