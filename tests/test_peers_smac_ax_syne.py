@@ -189,7 +189,7 @@ def test_syne_tune_numbers_outside_their_bounds_come_back_clipped():
     from types import SimpleNamespace
 
     from hpobench.methods.peers.syne_tune import SyneTune
-    from hpobench.space import Float, Int, Space
+    from hpobench.space import Int
 
     # BOHB's density sampler once gave batch_size=4 for a log-scaled range of 16-512 (LCBench)
     space = Space({"batch_size": Int(16, 512, log=True), "lr": Float(1e-4, 1e-1, log=True)})
