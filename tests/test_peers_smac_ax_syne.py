@@ -29,8 +29,9 @@ from hpobench.storage import deterministic_part
 
 # name -> (module the adapter imports, extra, settings for the contract checks, evaluations per check)
 ADAPTERS = {
-    # n_trials=40: SMAC's initial designs take a quarter of it, so that its models are fitted within the budget
-    "smac_bb": ("smac", "smac", {"n_trials": 40}, 16),
+    # n_trials: SMAC's initial designs take at most a quarter of it, so that its models are fitted within the
+    # budget (BB: 6 Sobol points of 9 evaluations, its GP taking seconds per suggestion; HPO, MF: 10 points)
+    "smac_bb": ("smac", "smac", {"n_trials": 24}, 9),
     "smac_hpo": ("smac", "smac", {"n_trials": 40}, 25),
     "smac_hb": ("smac", "smac", {}, 30),
     "smac_mf": ("smac", "smac", {"n_trials": 40}, 30),
