@@ -86,7 +86,7 @@ def test_a_small_discrete_space_is_exhausted_without_repeats_then_goes_on():
 
 def test_bad_settings_stop_early_with_a_user_error():
     for bad in ({"n_initial": 0}, {"n_candidates": 1000}, {"restart_every": 0}, {"int_grid": -1},
-                {"lengthscale_prior": "botorch"}, {"incumbent": "best"}):
+                {"lengthscale_prior": "botorch"}, {"incumbent": "best"}, {"n_sobol_starts": -1}):
         with pytest.raises(UserError, match="method"):
             GPBO(Branin().space, None, method_rng(0), **bad)
 
@@ -175,3 +175,40 @@ def test_roulette_starts_also_apply_on_an_all_float_space():
     roulette = run(partial(GPBO, n_roulette=8), Branin(), seed=3, budget=Budget(evals=16))
     assert _configs(plain)[:10] == _configs(roulette)[:10]  # the Sobol design draws nothing else
     assert _configs(plain)[10:] != _configs(roulette)[10:]  # the model's asks differ: the extra starts ran
+
+
+class _TwoBasins:
+    """Stands in for a GP on [0, 1]^6 with gradients: the mean has a shallow basin at A, where the best trials
+    are, and a deeper one at B, far from them; the standard deviation is constant."""
+
+    def __init__(self, a, b):
+        self.a, self.b, self.width = a, b, 0.15
+
+    def _parts(self, x):
+        near_a = np.exp(-((x - self.a) ** 2).sum(-1) / (2 * self.width**2))
+        near_b = np.exp(-((x - self.b) ** 2).sum(-1) / (2 * self.width**2))
+        return -(0.5 * near_a + 0.9 * near_b), near_a, near_b
+
+    def predict(self, xs):
+        return self._parts(xs)[0], np.full(len(xs), 0.1)
+
+    def predict_grad(self, x):
+        mean, near_a, near_b = self._parts(x)
+        dmean = (0.5 * near_a * (x - self.a) + 0.9 * near_b * (x - self.b)) / self.width**2
+        return float(mean), 0.1, dmean, np.zeros_like(x)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_best_sobol_points_reach_a_better_basin_than_the_best_trials_perturbations(seed):
+    """The perturbations of the best trials (at A) outscore every Sobol point, so the n_polish best candidates all
+    start at A; the best Sobol points lie nearer B, whose EI is higher, and only their polish gets there."""
+    from hpobench.space import Float
+
+    space = Space({f"x{i}": Float(0.0, 1.0) for i in range(6)})
+    a, b = np.full(6, 0.25), np.full(6, 0.75)
+    found = {}
+    for extra in (0, 3):
+        method = GPBO(space, None, method_rng(seed), n_sobol_starts=extra)
+        point = method._maximise(_TwoBasins(a, b), 0.0, np.repeat(a[None, :], 5, axis=0), np.empty((0, 6)))
+        found[extra] = "A" if np.linalg.norm(point - a) < 0.05 else "B" if np.linalg.norm(point - b) < 0.05 else "?"
+    assert found == {0: "A", 3: "B"}
