@@ -147,10 +147,10 @@ class GPBO(Method):
             their global samples). The perturbations of the best trials
             usually hold the best few scores, so without these every polish
             starts near a best trial. 0 (the default): none. With
-            ``fit_max=1024`` they close gp's gap to Optuna's GP on Hartmann-6
-            after 500 and 1,000 random trials, but the exact fit is worse on
-            Levy-10 at 500 (docs/benchmarks.md, "Model-based methods at
-            scale"); alone, they leave the 20 seeds of
+            ``fit_max=1024`` and ``lengthscale_prior=optuna`` gp ends as
+            Optuna's GP or lower on Hartmann-6 and Levy-10 after 200 to 1,000
+            random trials, at about half its time (docs/benchmarks.md,
+            "Model-based methods at scale"); alone, they leave the 20 seeds of
             ``+experiment=peers_blackbox`` level (paired Wilcoxon p 0.28-0.70)
             and made ``mixed_hartmann`` worse (median 0.1 against 5e-4), so
             on mixed spaces they are not added.
