@@ -9,6 +9,10 @@ and the validation pass, as in a real run). A first, untimed trial warms up
 
     python scripts/bench_training_throughput.py                      # CPU, small settings
     python scripts/bench_training_throughput.py --device cuda --images 50000
+
+On CUDA each row is measured with the tasks' deterministic algorithms (their
+default, ``task.deterministic=true``) and with cuDNN's benchmarked fastest
+ones (``false``), so the table shows what bit-for-bit reproducibility costs.
 """
 
 from __future__ import annotations
@@ -74,30 +78,35 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512, help="cifar batch size (digits uses 64)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--deterministic", default="true,false",
+                        help="on CUDA: task.deterministic values to measure, comma-separated (the CPU is always)")
     args = parser.parse_args()
 
     on_gpu = args.device != "cpu" and torch.cuda.is_available()
     device = torch.cuda.get_device_name() if on_gpu else f"CPU ({platform.processor() or platform.machine()}, " \
                                                             f"{args.threads or torch.get_num_threads()} threads)"
     print(f"torch {torch.__version__} on {device}")
-    print("| task | width | batch | images/epoch | training images/s | setup s |")
-    print("|---|---|---|---|---|---|")
+    print("| task | width | batch | images/epoch | deterministic | training images/s | setup s |")
+    print("|---|---|---|---|---|---|---|")
+    modes = [m.strip() == "true" for m in args.deterministic.split(",")] if on_gpu else [True]
     common = {"device": args.device, "threads": args.threads, "val_fraction": 0.02, "max_epochs": 2}
     for name in args.tasks.split(","):
-        if name == "cifar":
-            images = args.images or (50_000 if on_gpu else 1024)
-            for width in (int(w) for w in args.widths.split(",")):
-                task = SyntheticCifar(images, widths=(width,), batch_sizes=(args.batch,), **common)
-                speed, setup = measure(task, {**CONFIG, "batch_size": args.batch, "width": width}, args.repeats)
-                n = len(task.data.y_train)
-                print(f"| cifar (ResNet-9) | {width} | {args.batch} | {n} | {speed:,.0f} | {setup:.1f} |")
-        elif name == "digits":
-            images = args.images or 1150
-            task = SyntheticDigits(images, batch_sizes=(64,), **common)
-            speed, setup = measure(task, {**CONFIG, "batch_size": 64, "width": 16}, args.repeats)
-            print(f"| digits (CNN) | 16 | 64 | {len(task.data.y_train)} | {speed:,.0f} | {setup:.1f} |")
-        else:
+        if name not in ("cifar", "digits"):
             parser.error(f"unknown task {name!r}")
+        widths = [int(w) for w in args.widths.split(",")] if name == "cifar" else [16]
+        for width in widths:
+            for deterministic in modes:
+                if name == "cifar":
+                    batch, model = args.batch, "cifar (ResNet-9)"
+                    task = SyntheticCifar(args.images or (50_000 if on_gpu else 1024), widths=(width,),
+                                          batch_sizes=(batch,), deterministic=deterministic, **common)
+                else:
+                    batch, model = 64, "digits (CNN)"
+                    task = SyntheticDigits(args.images or 1150, batch_sizes=(batch,), deterministic=deterministic,
+                                           **common)
+                speed, setup = measure(task, {**CONFIG, "batch_size": batch, "width": width}, args.repeats)
+                print(f"| {model} | {width} | {batch} | {len(task.data.y_train)} | "
+                      f"{'yes' if deterministic else 'no'} | {speed:,.0f} | {setup:.1f} |")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 import torch
 from cifar_fixtures import make_cifar_folder
 
-from hpobench import Budget, Method, Trial, UserError, run
+from hpobench import Budget, Method, Result, Trial, UserError, run
 from hpobench.storage import RunFolder
 from hpobench.tasks.checkpoints import CheckpointStore
 from hpobench.tasks.cifar import Cifar, flip_and_translate
@@ -171,6 +171,18 @@ def test_cuda_trains_with_mixed_precision_and_continues(tmp_path, cifar_dir):
     assert math.isfinite(rest.loss) and rest.info["epochs_trained"] == 1 and task.data.x_train.is_cuda
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_gives_the_same_losses_bit_for_bit_when_deterministic(cifar_dir):
+    def train() -> Result:
+        task = Cifar(data_dir=str(cifar_dir), widths=(8,), batch_sizes=(32,), max_epochs=2, device="cuda")
+        task.attach(None)
+        return task.evaluate(Trial(0, CONFIG | {"width": 8}, 2), seed=3)
+
+    first, second = train(), train()
+    assert first.info["deterministic"] and first.info["train_loss"] == second.info["train_loss"]
+    assert (first.loss, first.test_loss) == (second.loss, second.test_loss)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only machine")
 def test_device_auto_falls_back_to_cpu_and_cuda_without_a_gpu_is_a_user_error():
     assert resolve_device("auto") == torch.device("cpu")
@@ -186,7 +198,8 @@ def test_cli_digits_runs_and_records_device_and_torch(hpobench_cli, tmp_path):
     rows = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
     assert len(rows) == 3 and all(r["status"] == "ok" and r["cost"] > 0 for r in rows)
     assert min(r["loss"] for r in rows) < 0.5 and "3 (0 failed)" in done.stdout  # chance is 0.9
-    assert rows[0]["info"]["device"] == "cpu" and rows[0]["info"]["torch"] == torch.__version__
+    assert rows[0]["info"]["device"].startswith("cuda" if torch.cuda.is_available() else "cpu")  # device=auto
+    assert rows[0]["info"]["torch"] == torch.__version__
     assert not (run_dir / "checkpoints").exists()
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from torch import nn
 
 from hpobench.space import Int, Param
-from hpobench.tasks.torch_training import TorchTrainingTask
+from hpobench.tasks.torch_training import GlobalMaxPool, TorchTrainingTask
 
 
 class DigitsCNN(nn.Sequential):
@@ -33,7 +33,7 @@ class DigitsCNN(nn.Sequential):
             return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
         super().__init__(*block(1, width), nn.MaxPool2d(2), *block(width, 2 * width),
-                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(2 * width, classes))
+                         GlobalMaxPool(), nn.Flatten(), nn.Linear(2 * width, classes))
 
 
 class Digits(TorchTrainingTask):

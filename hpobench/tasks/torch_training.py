@@ -26,15 +26,20 @@ a run (and every run) is scored on the same images and losses are comparable.
 
 Determinism: on the CPU, the same seed gives bitwise the same losses in the
 same process setup (same torch build and thread count), and a continuation
-gives bitwise the state of uninterrupted training. On CUDA, cuDNN picks
-convolution algorithms by benchmarking and some backward kernels use atomic
-adds, so losses agree only to within run-to-run noise (typically well below
-the spread between seeds); data order and initial weights are still exact.
+gives bitwise the state of uninterrupted training. On CUDA the same holds
+with ``deterministic=True`` (the default): cuDNN and cuBLAS use their
+deterministic algorithms (PyTorch's ``use_deterministic_algorithms``; the
+global max-pool is an ``amax``, whose backward needs no atomic adds, unlike
+``AdaptiveMaxPool2d``'s). ``deterministic=False`` lets cuDNN benchmark and
+keep its fastest algorithms, some of which add with atomics in an order that
+varies, so losses agree only to within run-to-run noise; data order and
+initial weights are still exact.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,6 +118,24 @@ def init_weights(model: nn.Module, generator: torch.Generator) -> None:
                 nn.init.uniform_(module.bias, -bound, bound, generator=generator)
 
 
+class GlobalMaxPool(nn.Module):
+    """The maximum over each channel's whole map (N x C x 1 x 1), as ``nn.AdaptiveMaxPool2d(1)`` computes it,
+    but with a backward pass that CUDA runs deterministically (AdaptiveMaxPool2d's scatters with atomic adds)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.amax(dim=(2, 3), keepdim=True)
+
+
+def configure_cuda(deterministic: bool) -> None:
+    """cuDNN and cuBLAS for this process: their deterministic algorithms, or the fastest that cuDNN finds by
+    benchmarking (the shapes are fixed, so it searches once per shape)."""
+    if deterministic:  # cuBLAS is deterministic only with a fixed workspace, read when it starts in this process
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cudnn.deterministic = deterministic
+    torch.use_deterministic_algorithms(deterministic)
+
+
 @dataclass
 class Splits:
     """Images (float, N x C x H x W, normalised) and integer labels of each split."""
@@ -167,6 +190,11 @@ class TorchTrainingTask(Task):
             False fixes them at ``model_defaults()``, so that a method that
             changes configs between continuations (PBT's explore) changes only
             optimiser settings: a checkpoint cannot be loaded into another model.
+
+        deterministic: on CUDA, deterministic cuDNN and cuBLAS algorithms, so
+            that the same seed gives the same losses bit for bit (False: the
+            fastest algorithms, losses equal only to within noise). The CPU
+            is deterministic either way.
     """
 
     supports = frozenset({"checkpoint"})
@@ -175,7 +203,8 @@ class TorchTrainingTask(Task):
 
     def __init__(self, device: str = "auto", min_epochs: int = 1, max_epochs: int = 10, val_fraction: float = 0.1,
                  subset: int | None = None, split_seed: int = 0, batch_sizes: tuple[int, ...] = (128, 256, 512),
-                 keep_checkpoints: int | None = None, threads: int | None = None, tune_model: bool = True):
+                 keep_checkpoints: int | None = None, threads: int | None = None, tune_model: bool = True,
+                 deterministic: bool = True):
         self.device_name = device
         self.min_epochs = min_epochs
         self.max_epochs = max_epochs
@@ -186,6 +215,7 @@ class TorchTrainingTask(Task):
         self.store = CheckpointStore(keep_checkpoints)
         self.threads = threads
         self.tune_model = tune_model
+        self.deterministic = deterministic
 
     # -- what subclasses provide ------------------------------------------------
 
@@ -229,8 +259,8 @@ class TorchTrainingTask(Task):
     @cached_property
     def device(self) -> torch.device:
         device = resolve_device(self.device_name)
-        if device.type == "cuda":  # shapes are fixed, so let cuDNN benchmark and keep its fastest algorithms
-            torch.backends.cudnn.benchmark = True
+        if device.type == "cuda":
+            configure_cuda(self.deterministic)
         return device
 
     @cached_property
@@ -295,6 +325,7 @@ class TorchTrainingTask(Task):
         n_images = (epochs - start) * len(data.y_train)
         info = {"device": _device_label(device), "torch": torch.__version__,
                 "precision": str(self.precision or torch.float32).removeprefix("torch."),
+                **({"deterministic": self.deterministic} if device.type == "cuda" else {}),
                 "epochs_trained": epochs - start, "train_loss": train_loss, "val_error": val_error,
                 "test_error": test_error, "images_per_second": n_images / cost if cost > 0 else None}
         return Result(val_error, cost, test_error, info)
