@@ -10,7 +10,8 @@ refused) and exits with status 1 when any run differs or could not be
 checked, or when nothing was checked. A run whose method says it is not
 deterministic (``method_info`` in run.json: its library keeps same-seed runs
 from being identical) and that differs is reported as ``not deterministic``,
-not as a damaged record, and does not fail the check. A run.json names the code that
+not as a damaged record, and does not fail the check; so is a torch task's
+run trained on CUDA with ``task.deterministic=false`` (its trials' ``info``). A run.json names the code that
 rebuilds its run, so only task and method classes of hpobench and of
 registered plugins are built (``hpobench.trust``); ``--trust`` lifts that
 and is dangerous with a folder from someone else.
@@ -92,6 +93,9 @@ def check_one(path: Path, trust: bool = False) -> dict[str, str]:
     if difference and info.method_info.get("deterministic") is False:  # its library, not the records, differs
         return {"verdict": "not deterministic", "detail": f"{info.method_info.get('library') or 'the method'} "
                 f"keeps same-seed runs from being identical ({difference}){scope}{notes}"}
+    if difference and any(r.info.get("deterministic") is False for r in recorded):  # a torch task on CUDA
+        return {"verdict": "not deterministic", "detail": "the task trained on CUDA with task.deterministic=false, "
+                f"whose fastest algorithms keep same-seed runs from being identical ({difference}){scope}{notes}"}
     if difference:
         return {"verdict": "differs", "detail": difference + scope + notes}
     return {"verdict": "identical", "detail": f"{len(rerun)} trials{scope}{notes}"}

@@ -86,3 +86,19 @@ def test_a_run_that_cannot_be_rebuilt_is_reported(sweep):
 def test_sampling_checks_that_many_runs(sweep):
     done = verify(str(sweep), "--sample", "2", "--seed", "3")
     assert done.returncode == 0 and "2 identical, 0 differs, 0 could not run" in done.stdout
+
+
+def test_a_gpu_run_made_with_the_fastest_algorithms_that_differs_is_not_deterministic(tmp_path):
+    subprocess.run([sys.executable, "-m", "hpobench", "method=random", "task=digits", "task.max_epochs=2",
+                    "budget.evals=2", f"results_dir={tmp_path}"], cwd=tmp_path, env=cli_env(), check=True,
+                   capture_output=True, timeout=300)
+    path, = tmp_path.rglob("trials.jsonl")  # (the folder's name holds the task's override)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(r | {"loss": r["loss"] + 0.01}) + "\n" for r in rows))
+    assert verify(str(tmp_path)).returncode == 1  # on the CPU, a differing loss is a damaged record
+    for r in rows:
+        r["info"]["deterministic"] = False  # what a CUDA run with task.deterministic=false records
+    path.write_text("".join(json.dumps(r | {"loss": r["loss"] + 0.01}) + "\n" for r in rows))
+    done = verify(str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 not deterministic" in done.stdout and "task.deterministic=false" in done.stdout
