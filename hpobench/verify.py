@@ -11,10 +11,10 @@ checked, or when nothing was checked. A run whose method says it is not
 deterministic (``method_info`` in run.json: its library keeps same-seed runs
 from being identical) and that differs is reported as ``not deterministic``,
 not as a damaged record, and does not fail the check; so is a torch task's
-run trained on CUDA with ``task.deterministic=false`` (its trials' ``info``). A run.json names the code that
-rebuilds its run, so only task and method classes of hpobench and of
-registered plugins are built (``hpobench.trust``); ``--trust`` lifts that
-and is dangerous with a folder from someone else.
+run trained on CUDA with ``task.deterministic=false`` (its trials' ``info``).
+A run.json names the code that rebuilds its run, so only task and method
+classes of hpobench and of registered plugins are built (``hpobench.trust``);
+``--trust`` lifts that and is dangerous with a folder from someone else.
 """
 
 from __future__ import annotations

@@ -190,7 +190,6 @@ class TorchTrainingTask(Task):
             False fixes them at ``model_defaults()``, so that a method that
             changes configs between continuations (PBT's explore) changes only
             optimiser settings: a checkpoint cannot be loaded into another model.
-
         deterministic: on CUDA, deterministic cuDNN and cuBLAS algorithms, so
             that the same seed gives the same losses bit for bit (False: the
             fastest algorithms, losses equal only to within noise). The CPU
