@@ -29,8 +29,8 @@ the same trials (configurations and fidelities, equal to 1e-9).
     python scripts/bench_isolated_overhead.py --method none --trials 3000 --repeats 6
 
 ``--clock cpu`` counts CPU time instead of wall time, with BLAS and OpenMP held
-to one thread in both loops: in the direct loop the process's CPU time in ask
-and tell; through hpobench the runner's CPU time in the method's ``ask`` and
+to one thread in all loops: in the library's and the driver's loops the
+process's CPU time in ask and tell; through hpobench the runner's CPU time in the method's ``ask`` and
 ``tell`` plus all the worker's CPU time after it started (read from
 ``/proc/<pid>/stat``, which counts in 10 ms ticks, so give it seconds of
 work). That is what a sweep of parallel runs pays per trial: the time a
@@ -196,7 +196,7 @@ def main() -> None:
                    requires=settings.get("requires", []), settings=settings["settings"])
     library_loop = {"dehb": DEHB, "hebo": HEBO, "nevergrad_ngopt": NGOPT}[args.method]
     driver_args = [str(DRIVERS), settings["driver"], json.dumps(Quadratic.space.as_data()),
-                   json.dumps({"name": "z", "min": 3, "max": 100, "integer": False}), json.dumps(settings["settings"])]
+                   json.dumps(vars(Quadratic.fidelity)), json.dumps(settings["settings"])]
     through = _through_hpobench_cpu if args.clock == "cpu" else _through_hpobench
     clock = "process_time" if args.clock == "cpu" else "perf_counter"
     print("| repetition | library (µs per trial) | driver in a plain loop | through hpobench | the driver adds | "
